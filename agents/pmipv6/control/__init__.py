@@ -1,0 +1,1 @@
+"""Local control API (Unix socket, JSON lines) and Prometheus metrics."""

@@ -1,0 +1,393 @@
+"""pmipv6-agent: runs one LMA or MAG (by the config's ``role``) in the foreground.
+
+The daemon is glue: it owns the raw MH socket, the control socket, signals and the wake-up
+timer, and hands decoded messages to the pure engines.  SIGHUP reloads the config without
+dropping bindings; SIGTERM/SIGINT stop the agent and remove the kernel state it created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from . import __version__, dataplane
+from .config import AgentConfig, ConfigError, load_config
+from .control import metrics
+from .control.server import CommandError, ControlServer
+from .heartbeat import HeartbeatMonitor
+from .timers import Timers
+from .transport import MobilityHeaderSocket
+from .wire import (
+    BindingError,
+    BindingErrorStatus,
+    BindingRevocation,
+    DecodeError,
+    Heartbeat,
+    ProxyBindingAck,
+    ProxyBindingUpdate,
+    UnknownMHType,
+    decode,
+    encode,
+    ipv6_text,
+)
+
+log = logging.getLogger("pmipv6.agent")
+
+BINDING_ERROR_RATE = 100.0  # per second; RFC 6275 §9.3.3 asks for rate limiting
+
+
+def bump_restart_counter(state_dir: str) -> int:
+    """Persist and return this start's Restart Counter (RFC 5847 §5.2): +1 on every start."""
+    path = Path(state_dir) / "restart_counter"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        previous = int(path.read_text().strip())
+    except FileNotFoundError:
+        previous = 0
+    except ValueError:
+        log.warning("%s is not a number; restarting the counter", path)
+        previous = 0
+    value = (previous + 1) & 0xFFFFFFFF
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w") as fh:
+        fh.write(f"{value}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return value
+
+
+class TokenBucket:
+    def __init__(self, rate: float, clock):
+        self.rate, self.clock = rate, clock
+        self.tokens, self.stamp = rate, clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class Agent:
+    def __init__(self, config: AgentConfig, config_path: str = "", clock=time.time):
+        self.config = config
+        self.config_path = config_path
+        self.clock = clock
+        self.stats: Counter = Counter()
+        self.timers = Timers()
+        self.started = clock()
+        self.restart_counter = bump_restart_counter(config.state_dir)
+        self.dataplane = dataplane.create(config.dataplane)
+        self.socket: MobilityHeaderSocket | None = None
+        self.control: ControlServer | None = None
+        self._be_bucket = TokenBucket(BINDING_ERROR_RATE, clock)
+        self._wake: asyncio.TimerHandle | None = None
+        self._wake_at: float | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+
+        if config.role == "lma":
+            from .lma import LocalMobilityAnchor
+
+            self.engine = LocalMobilityAnchor(config, clock, self.send, self.dataplane, self.timers)
+        else:
+            from .mag import MobileAccessGateway
+
+            self.engine = MobileAccessGateway(config, clock, self.send, self.dataplane, self.timers)
+        self.heartbeat = HeartbeatMonitor(
+            config.heartbeat,
+            clock,
+            self.timers,
+            self.send,
+            self.restart_counter,
+            on_down=self._peer_down,
+            on_up=self._peer_up,
+            on_restart=self._peer_restart,
+        )
+        self._sync_heartbeat_peers()
+
+    # --- peers -------------------------------------------------------------------------------
+    def _configured_peers(self) -> dict[bytes, str]:
+        cfg = self.config
+        if cfg.role == "lma":
+            return {p.raw: p.name for p in cfg.lma.mags}
+        return {cfg.mag.lma.raw: cfg.mag.lma.name}
+
+    def _sync_heartbeat_peers(self) -> None:
+        wanted = self._configured_peers()
+        current = {p["address"] for p in self.heartbeat.peers()}
+        for raw, name in wanted.items():
+            if ipv6_text(raw) not in current:
+                self.heartbeat.add_peer(raw, name)
+        wanted_text = {ipv6_text(raw) for raw in wanted}
+        for text in current - wanted_text:
+            self.heartbeat.remove_peer(_raw(text))
+
+    def _peer_down(self, addr: bytes) -> None:
+        log.warning("peer %s is down (%d heartbeats missed)", ipv6_text(addr), self.config.heartbeat.missed)
+
+    def _peer_up(self, addr: bytes) -> None:
+        log.info("peer %s is up", ipv6_text(addr))
+
+    def _peer_restart(self, addr: bytes) -> None:
+        log.warning("peer %s restarted (new Restart Counter)", ipv6_text(addr))
+        if self.config.role == "mag" and addr == self.config.mag.lma.raw:
+            count = self.engine.reregister_all()
+            log.info("re-registering %d mobile nodes with the restarted LMA", count)
+
+    # --- packets -----------------------------------------------------------------------------
+    def send(self, dest: bytes, data: bytes) -> None:
+        if self.socket is not None:
+            self.socket.send(dest, data)
+
+    def on_packet(self, data: bytes, src: bytes) -> None:
+        try:
+            msg = decode(data)
+        except UnknownMHType as exc:
+            self.stats[("malformed", "unknown_mh_type")] += 1
+            self._binding_error(src, exc.mh_type)
+            return
+        except DecodeError as exc:
+            self.stats[("malformed", "decode")] += 1
+            log.debug("dropped malformed MH from %s: %s", ipv6_text(src), exc)
+            return
+        kind = type(msg)
+        role = self.config.role
+        if kind is ProxyBindingUpdate and role == "lma":
+            self.engine.handle_pbu(msg, src, data)
+        elif kind is ProxyBindingAck and role == "mag":
+            self.engine.handle_pba(msg, src, data)
+        elif kind is Heartbeat:
+            self.heartbeat.receive(msg, src)
+        elif kind is BindingError:
+            log.info("Binding Error status %d from %s", msg.status, ipv6_text(src))
+            self.stats[("unexpected_message", msg.MH_TYPE)] += 1
+        else:  # e.g. a PBA at an LMA, or a revocation we do not implement yet
+            self.stats[("unexpected_message", int(msg.MH_TYPE))] += 1
+            if kind is BindingRevocation:
+                log.info("ignoring Binding Revocation from %s (not supported)", ipv6_text(src))
+
+    def _binding_error(self, dest: bytes, mh_type: int) -> None:
+        """RFC 6275 §9.2: an unrecognized MH type is answered with Binding Error status 2."""
+        if not self._be_bucket.take():
+            return
+        self.stats[("binding_error_sent",)] += 1
+        self.send(dest, encode(BindingError(BindingErrorStatus.UNRECOGNIZED_MH_TYPE)))
+        log.debug("Binding Error (unrecognized MH type %d) to %s", mh_type, ipv6_text(dest))
+
+    # --- timers ------------------------------------------------------------------------------
+    def rearm(self) -> None:
+        """Schedule one loop wake-up at the earliest engine or heartbeat deadline."""
+        deadlines = [d for d in (self.timers.next_deadline(), self.engine.next_deadline()) if d is not None]
+        if not deadlines or self._loop is None:
+            return
+        deadline = min(deadlines)
+        if self._wake is not None and self._wake_at is not None and self._wake_at <= deadline:
+            return
+        if self._wake is not None:
+            self._wake.cancel()
+        self._wake_at = deadline
+        self._wake = self._loop.call_later(max(0.0, deadline - self.clock()), self._on_wake)
+
+    def _on_wake(self) -> None:
+        self._wake = self._wake_at = None
+        now = self.clock()
+        try:
+            self.engine.poll(now)
+            self.timers.run_due(now)
+        except Exception:  # a timer bug must not stop the agent
+            log.exception("timer processing failed")
+        self.rearm()
+
+    # --- control API -------------------------------------------------------------------------
+    def handlers(self) -> dict:
+        h = {
+            "status": lambda req: self.status(),
+            "bindings": lambda req: self.engine.bindings(),
+            "peers": lambda req: self.heartbeat.peers(),
+            "metrics": lambda req: self.metrics_text(),
+            "reload": lambda req: self.reload(),
+        }
+        if self.config.role == "mag":
+            h["attach"] = self._attach
+            h["detach"] = self._detach
+        return h
+
+    def _attach(self, req: dict):
+        mac = req.get("mac")
+        if not isinstance(mac, str):
+            raise CommandError("attach needs a MAC address (--mac)")
+        try:
+            result = self.engine.attach(mac, req.get("interface"), req.get("id"))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.rearm()
+        return result
+
+    def _detach(self, req: dict):
+        mac = req.get("mac")
+        if not isinstance(mac, str):
+            raise CommandError("detach needs a MAC address (--mac)")
+        try:
+            result = self.engine.detach(mac)
+        except (KeyError, ValueError) as exc:
+            raise CommandError(str(exc).strip("'\"")) from None
+        self.rearm()
+        return result
+
+    def config_digest(self) -> str:
+        return hashlib.sha256(self.config.source.encode()).hexdigest()
+
+    def status(self) -> dict:
+        cfg = self.config
+        peers = self.heartbeat.peers()
+        return {
+            "node": cfg.node,
+            "role": cfg.role,
+            "domain": cfg.domain,
+            "address": cfg.address,
+            "version": __version__,
+            "pid": os.getpid(),
+            "uptime": round(self.clock() - self.started, 3),
+            "restart_counter": self.restart_counter,
+            "dataplane": self.dataplane.name,
+            "bindings": len(self.engine.bindings()),
+            "peers_up": sum(1 for p in peers if p["state"] == "up"),
+            "peers": len(peers),
+            "config_path": self.config_path,
+            "config_digest": self.config_digest(),
+        }
+
+    def metrics_text(self) -> str:
+        peers = self.heartbeat.peers()
+        gauges = {
+            "bindings": ("Bindings held by this agent", [({}, len(self.engine.bindings()))]),
+            "peer_up": (
+                "Heartbeat state per peer (1 up, 0 down or unknown)",
+                [({"peer": p["address"], "name": p.get("name", "")}, 1 if p["state"] == "up" else 0) for p in peers],
+            ),
+            "restart_counter": ("This agent's RFC 5847 Restart Counter", [({}, self.restart_counter)]),
+        }
+        sources = [self.stats, self.engine.stats, self.heartbeat.stats]
+        return metrics.render(sources, gauges)
+
+    def reload(self) -> dict:
+        """SIGHUP / `reload`: re-read the file; keep bindings; refuse changes that need a restart."""
+        if not self.config_path:
+            raise CommandError("agent was not started from a file")
+        try:
+            new = load_config(self.config_path)
+        except ConfigError as exc:
+            log.error("reload refused, config invalid:\n%s", exc)
+            raise CommandError(f"config invalid: {'; '.join(exc.problems)}") from None
+        for key in ("role", "address", "control_socket", "state_dir", "node"):
+            if getattr(new, key) != getattr(self.config, key):
+                log.error("reload refused: %s changed (needs a restart)", key)
+                raise CommandError(f"{key} changed; restart the agent to apply it")
+        self.config = new
+        self.engine.reload(new)
+        self._sync_heartbeat_peers()
+        self.rearm()
+        log.info("configuration reloaded (digest %s)", self.config_digest()[:12])
+        return {"reloaded": True, "config_digest": self.config_digest()}
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        self.dataplane.start()
+        self.socket = MobilityHeaderSocket(self.config.address, self.on_packet, self.stats)
+        self.socket.after_batch = self.rearm
+        self.socket.start(self._loop)
+        self.control = ControlServer(self.config.control_socket, self.handlers())
+        await self.control.start()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._loop.add_signal_handler(sig, self._stopping.set)
+        self._loop.add_signal_handler(signal.SIGHUP, self._on_sighup)
+        self.heartbeat_start()
+        self.rearm()
+        log.info(
+            "%s %s up on %s (restart counter %d, dataplane %s, control %s)",
+            self.config.role,
+            self.config.node,
+            self.config.address,
+            self.restart_counter,
+            self.dataplane.name,
+            self.config.control_socket,
+        )
+        try:
+            await self._stopping.wait()
+        finally:
+            log.info("stopping")
+            await self.control.stop()
+            self.socket.close()
+            self.dataplane.stop()
+
+    def heartbeat_start(self) -> None:
+        start = getattr(self.heartbeat, "start", None)
+        if start is not None:
+            start()
+
+    def _on_sighup(self) -> None:
+        with contextlib.suppress(CommandError):
+            self.reload()
+
+
+def _raw(text: str) -> bytes:
+    import socket
+
+    return socket.inet_pton(socket.AF_INET6, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="pmipv6-agent",
+        description="Proxy Mobile IPv6 (RFC 5213) LMA or MAG agent; runs in the foreground.",
+    )
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--config", metavar="FILE", help="run the agent described by FILE")
+    group.add_argument("--check-config", metavar="FILE", help="validate FILE, print problems, exit non-zero if any")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), help="override log_level")
+    parser.add_argument("--version", action="version", version=f"pmipv6-agent {__version__}")
+    args = parser.parse_args(argv)
+
+    path = args.check_config or args.config
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{path}: {problem}" if not problem.startswith(path) else problem, file=sys.stderr)
+        return 1
+    if args.check_config:
+        print(f"{path}: OK ({config.role} {config.node})")
+        return 0
+
+    logging.basicConfig(
+        level=(args.log_level or config.log_level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        agent = Agent(config, os.path.abspath(path))
+        asyncio.run(agent.run())
+    except (OSError, ValueError) as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Two real agent processes in two network namespaces over a veth pair (signalling only).
+
+A MAG registers 100 MNs via `pmipv6ctl attach`; the LMA's `pmipv6ctl bindings --json` shows them
+with distinct prefixes from the pool; re-registration keeps them; detach de-registers and the LMA
+removes them after MinDelayBeforeBCEDelete; a PBU from an unlisted address gets 154; restarting
+the LMA is detected through the heartbeat Restart Counter and the MAG re-registers every MN.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import time
+
+import pytest
+import yaml
+from nettools import Lab, MHPeer, ctl, is_root, wait_for
+
+from pmipv6 import wire
+
+pytestmark = pytest.mark.skipif(not is_root(), reason="needs root for network namespaces and raw sockets")
+
+LMA_ADDR, MAG_ADDR, ROGUE_ADDR = "2001:db8:c::1", "2001:db8:c::2", "2001:db8:c::99"
+POOL = "2001:db8:100::/48"
+N_MN = 100
+
+
+def mobile_nodes(n: int) -> list[dict]:
+    return [{"id": f"mn{i}@campus.example", "mac": f"02:00:00:00:{i >> 8:02x}:{i & 0xFF:02x}", "lma": "lma1"} for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def domain(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("domain")
+    lab = Lab()
+    try:
+        lma_ns, mag_ns = lab.ns("lma"), lab.ns("mag")
+        lab.link(lma_ns, "core0", mag_ns, "core0")
+        lab.addr(lma_ns, "core0", f"{LMA_ADDR}/64")
+        lab.addr(mag_ns, "core0", f"{MAG_ADDR}/64")
+        lab.addr(mag_ns, "core0", f"{ROGUE_ADDR}/64")
+        common = {
+            "domain": "campus",
+            "dataplane": "none",
+            "replay_protection": {"mode": "timestamp", "window_ms": 300},
+            "heartbeat": {"interval": 0.5, "missed": 3},
+            "mobile_nodes": mobile_nodes(N_MN),
+        }
+        lma_cfg = {
+            **common,
+            "node": "lma1",
+            "role": "lma",
+            "address": LMA_ADDR,
+            "control_socket": str(tmp / "lma1.sock"),
+            "state_dir": str(tmp / "state-lma1"),
+            "lma": {
+                "hnp_pools": [POOL],
+                "hnp_length": 64,
+                "mags": [{"name": "mag1", "address": MAG_ADDR}],
+                "binding_lifetime_max": 3600,
+                "min_delay_before_bce_delete_ms": 1000,
+                "max_delay_before_new_bce_assign_ms": 300,
+            },
+        }
+        mag_cfg = {
+            **common,
+            "node": "mag1",
+            "role": "mag",
+            "address": MAG_ADDR,
+            "control_socket": str(tmp / "mag1.sock"),
+            "state_dir": str(tmp / "state-mag1"),
+            "mag": {
+                "lma": {"name": "lma1", "address": LMA_ADDR},
+                "access_interfaces": [{"name": "acc0", "access_technology": "ieee-802.11"}],
+                "binding_lifetime": 8,
+                "refresh_before": 4,
+                "retransmit": {"initial_ms": 200, "max_ms": 1000, "max_attempts": 20},
+            },
+        }
+        (tmp / "lma1.yaml").write_text(yaml.safe_dump(lma_cfg))
+        (tmp / "mag1.yaml").write_text(yaml.safe_dump(mag_cfg))
+        d = {
+            "lab": lab,
+            "tmp": tmp,
+            "lma_ns": lma_ns,
+            "mag_ns": mag_ns,
+            "lma_sock": tmp / "lma1.sock",
+            "mag_sock": tmp / "mag1.sock",
+        }
+        d["lma"] = lab.start_agent(lma_ns, tmp / "lma1.yaml", tmp / "lma1.log")
+        d["mag"] = lab.start_agent(mag_ns, tmp / "mag1.yaml", tmp / "mag1.log")
+        for sock in (d["lma_sock"], d["mag_sock"]):
+            wait_for(lambda s=sock: s.exists() and ctl(s, "status", "--json", check=False), 15, what=f"{sock}")
+        yield d
+    finally:
+        lab.close()
+        for name in ("lma1.log", "mag1.log"):
+            log = tmp / name
+            if log.exists():
+                print(f"--- {name} (tail) ---\n" + "\n".join(log.read_text().splitlines()[-30:]))
+
+
+def lma_bindings(d) -> list[dict]:
+    return ctl(d["lma_sock"], "bindings", "--json")
+
+
+def test_register_refresh_detach_restart(domain):
+    d = domain
+    nodes = mobile_nodes(N_MN)
+    # 1. heartbeat up in both directions
+    wait_for(lambda: all(p["state"] == "up" for p in ctl(d["mag_sock"], "peers", "--json")), 10, what="MAG->LMA up")
+
+    # 2. attach 100 MNs through the real CLI
+    for node in nodes:
+        ctl(d["mag_sock"], "attach", "--mac", node["mac"], "--interface", "acc0")
+
+    def all_active():
+        b = lma_bindings(d)
+        return b if len(b) == N_MN and all(x["state"] == "active" for x in b) else None
+
+    bindings = wait_for(all_active, 20, what="100 active bindings on the LMA")
+    pool = ipaddress.IPv6Network(POOL)
+    prefixes = [ipaddress.IPv6Network(x["hnp"][0]) for x in bindings]
+    assert len(set(prefixes)) == N_MN, "two MNs share a prefix"
+    assert all(p.prefixlen == 64 and p.subnet_of(pool) for p in prefixes)
+    assert {x["mn_id"] for x in bindings} == {n["id"] for n in nodes}
+    assert all(x["mag"] == MAG_ADDR and x["att"] == 4 for x in bindings)
+    by_mn = {x["mn_id"]: x["hnp"] for x in bindings}
+    mag_side = ctl(d["mag_sock"], "bindings", "--json")
+    assert all(x["state"] == "registered" and x["lma"] == LMA_ADDR for x in mag_side)
+    assert {x["mn_id"]: x["hnp"] for x in mag_side} == by_mn
+
+    # 3. re-registration (lifetime 8 s, refresh 4 s before expiry) keeps every binding and prefix
+    accepted_before = _metric(ctl(d["lma_sock"], "metrics").stdout, 'pmipv6_pba_sent_total{status="0"}')
+    time.sleep(9)
+    after = lma_bindings(d)
+    assert {x["mn_id"]: x["hnp"] for x in after} == by_mn
+    accepted_after = _metric(ctl(d["lma_sock"], "metrics").stdout, 'pmipv6_pba_sent_total{status="0"}')
+    assert accepted_after >= accepted_before + N_MN, "no re-registrations seen"
+
+    # 4. detach 10: de-registered, kept MinDelayBeforeBCEDelete (1 s), then removed
+    gone = nodes[:10]
+    for node in gone:
+        ctl(d["mag_sock"], "detach", "--mac", node["mac"])
+    gone_ids = {n["id"] for n in gone}
+    wait_for(
+        lambda: all(x["state"] == "deleting" for x in lma_bindings(d) if x["mn_id"] in gone_ids)
+        or not any(x["mn_id"] in gone_ids for x in lma_bindings(d)),
+        5,
+        what="de-registration",
+    )
+    wait_for(lambda: not any(x["mn_id"] in gone_ids for x in lma_bindings(d)), 5, what="BCE deletion")
+    assert len(lma_bindings(d)) == N_MN - 10
+
+    # 5. a PBU from an address not in lma.mags gets 154
+    rogue = MHPeer(d["mag_ns"], ROGUE_ADDR)
+    try:
+        pbu = wire.ProxyBindingUpdate(
+            sequence=7,
+            lifetime=3600,
+            options=[
+                wire.MobileNodeIdentifier(nodes[50]["id"]),
+                wire.ALL_ZERO,
+                wire.HandoffIndicatorOption(1),
+                wire.AccessTechnologyType(4),
+                wire.Timestamp.from_seconds(time.time()),
+            ],
+        )
+        rogue.send(LMA_ADDR, wire.encode(pbu))
+        reply = wire.decode(wait_for(lambda: rogue.receive_one(0.5), 5, what="PBA to rogue"))
+        assert isinstance(reply, wire.ProxyBindingAck)
+        assert reply.status == wire.Status.MAG_NOT_AUTHORIZED_FOR_PROXY_REG
+        assert reply.sequence == 7
+    finally:
+        rogue.close()
+    assert len(lma_bindings(d)) == N_MN - 10, "the rejected PBU touched the cache"
+
+    # 6. kill the LMA, start it again: new Restart Counter -> MAG re-registers all 90 MNs
+    rc_before = ctl(d["lma_sock"], "status", "--json")["restart_counter"]
+    d["lab"].stop(d["lma"], signal.SIGKILL)
+    d["lma"] = d["lab"].start_agent(d["lma_ns"], d["tmp"] / "lma1.yaml", d["tmp"] / "lma1.log")
+    wait_for(lambda: ctl(d["lma_sock"], "status", "--json", check=False), 15, what="LMA back")
+    assert ctl(d["lma_sock"], "status", "--json")["restart_counter"] == rc_before + 1
+    restored = wait_for(
+        lambda: (b := lma_bindings(d)) and len(b) == N_MN - 10 and all(x["state"] == "active" for x in b) and b,
+        15,
+        what="re-registration after LMA restart",
+    )
+    assert {x["mn_id"]: x["hnp"] for x in restored} == {k: v for k, v in by_mn.items() if k not in gone_ids}
+    peers = ctl(d["mag_sock"], "peers", "--json")
+    assert peers[0]["restart_counter"] == rc_before + 1
+    restarts = _metric(ctl(d["mag_sock"], "metrics").stdout, "pmipv6_peer_restart_total")
+    assert restarts >= 1
+
+
+def _metric(text: str, sample: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
