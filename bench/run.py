@@ -1,0 +1,300 @@
+"""make bench: measure the agents and write BENCHMARKS.md.
+
+1. engine : decode -> LocalMobilityAnchor.handle_pbu -> encode PBA, refreshes at 100,000 bindings.
+2. memory : RSS per binding at 1,000,000 bindings with all indexes (fresh child process).
+3. sockets: a real LMA process in one namespace, a load generator in another over a veth pair:
+            closed-loop PBA/s (accepted and rejected paths) and p50/p99 at a paced 1,000 PBU/s.
+
+Machines here are noisy: each figure is the median of several runs taken in this one invocation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "agents"))
+sys.path.insert(0, str(ROOT / "tests" / "agents"))
+
+from pmipv6 import wire  # noqa: E402
+from pmipv6.config import (  # noqa: E402
+    AgentConfig,
+    LmaSettings,
+    MobileNodePolicy,
+    Peer,
+    ReplayProtection,
+)
+from pmipv6.lma import LocalMobilityAnchor  # noqa: E402
+
+MAG = "2001:db8:c::2"
+LMA = "2001:db8:c::1"
+MAG_RAW = wire.ipv6_bytes(MAG)
+T0 = 1_800_000_000.0
+
+
+class FakeClock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def lma_config(n_mns: int, mode: str = "timestamp") -> AgentConfig:
+    return AgentConfig(
+        node="lma1",
+        role="lma",
+        address=LMA,
+        control_socket="/nonexistent",
+        state_dir="/nonexistent",
+        dataplane="none",
+        replay_protection=ReplayProtection(mode, 300),
+        lma=LmaSettings(hnp_pools=["2001:db8::/32"], hnp_length=64, mags=[Peer("mag1", MAG)]),
+        mobile_nodes=[MobileNodePolicy(f"mn{i}@bench.example", None, "lma1") for i in range(n_mns)],
+    )
+
+
+def pbu_bytes(i: int, ts: float, hi: int, hnp=wire.ALL_ZERO, seq: int = 1) -> bytes:
+    return wire.encode(
+        wire.ProxyBindingUpdate(
+            sequence=seq,
+            lifetime=3600,
+            options=[
+                wire.MobileNodeIdentifier(f"mn{i}@bench.example"),
+                hnp,
+                wire.HandoffIndicatorOption(hi),
+                wire.AccessTechnologyType(4),
+                wire.MNLinkLayerIdentifier(b"\x02\x00" + i.to_bytes(4, "big")),
+                wire.Timestamp.from_seconds(ts),
+            ],
+        )
+    )
+
+
+def register(lma, clock, n: int) -> None:
+    for i in range(n):
+        raw = pbu_bytes(i, clock.now - 0.2, 1)
+        lma.handle_pbu(wire.decode(raw), MAG_RAW, raw)
+
+
+def bench_engine(n_bindings: int, runs: int) -> dict:
+    clock = FakeClock(T0)
+    accepted = [0]
+
+    def send(dest, data):
+        if data[6] == 0:
+            accepted[0] += 1
+
+    lma = LocalMobilityAnchor(lma_config(n_bindings), clock, send)
+    register(lma, clock, n_bindings)
+    assert lma.binding_count() == n_bindings, lma.binding_count()
+    hnps = {b["mn_id"]: b["hnp"][0] for b in lma.bindings()}
+    rates = []
+    for r in range(runs):
+        clock.now = T0 + 0.01 * (r + 1)
+        batch = [
+            pbu_bytes(i, clock.now - 0.05, 5, wire.HomeNetworkPrefix.from_str(hnps[f"mn{i}@bench.example"]), r + 2)
+            for i in range(n_bindings)
+        ]
+        accepted[0] = 0
+        decode, handle = wire.decode, lma.handle_pbu
+        gc.disable()
+        t = time.perf_counter()
+        for raw in batch:
+            handle(decode(raw), MAG_RAW, raw)
+        elapsed = time.perf_counter() - t
+        gc.enable()
+        assert accepted[0] == n_bindings, f"only {accepted[0]} refreshes accepted"
+        rates.append(n_bindings / elapsed)
+    # reject path on the engine: PBUs for MNs with no policy profile (153)
+    rejects = [pbu_bytes(10**9 + i, clock.now, 1) for i in range(50000)]
+    t = time.perf_counter()
+    for raw in rejects:
+        lma.handle_pbu(wire.decode(raw), MAG_RAW, raw)
+    reject_rate = len(rejects) / (time.perf_counter() - t)
+    return {"refresh_rates": rates, "median": statistics.median(rates), "reject_rate": reject_rate}
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def bench_memory_child(n: int) -> dict:
+    clock = FakeClock(T0)
+    lma = LocalMobilityAnchor(lma_config(n), clock, lambda d, b: None)
+    # register one, so lazily created structures exist before the baseline
+    raw = pbu_bytes(0, T0 - 0.2, 1)
+    lma.handle_pbu(wire.decode(raw), MAG_RAW, raw)
+    gc.collect()
+    before = rss_bytes()
+    for i in range(1, n):
+        raw = pbu_bytes(i, T0 - 0.2, 1)
+        lma.handle_pbu(wire.decode(raw), MAG_RAW, raw)
+    gc.collect()
+    after = rss_bytes()
+    assert lma.binding_count() == n
+    return {"bindings": n, "rss_before": before, "rss_after": after, "bytes_per_binding": (after - before) / (n - 1)}
+
+
+def bench_sockets(runs: int, duration: float) -> dict:
+    import yaml
+    from nettools import Lab, ctl, wait_for
+
+    lab = Lab()
+    tmp = Path(f"/tmp/pmipv6-bench-{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    results: dict = {}
+    try:
+        lma_ns, mag_ns = lab.ns("lma"), lab.ns("mag")
+        lab.link(lma_ns, "core0", mag_ns, "core0")
+        lab.addr(lma_ns, "core0", f"{LMA}/64")
+        lab.addr(mag_ns, "core0", f"{MAG}/64")
+        n_mns = 10000
+        cfg = {
+            "node": "lma1",
+            "role": "lma",
+            "address": LMA,
+            "control_socket": str(tmp / "lma1.sock"),
+            "state_dir": str(tmp / "state"),
+            "dataplane": "none",
+            "log_level": "warning",
+            "replay_protection": {"mode": "sequence"},
+            "heartbeat": {"interval": 3600, "missed": 3},
+            "lma": {"hnp_pools": ["2001:db8::/32"], "mags": [{"name": "mag1", "address": MAG}]},
+            "mobile_nodes": [{"id": f"mn{i}@bench.example", "lma": "lma1"} for i in range(n_mns)],
+        }
+        (tmp / "lma1.yaml").write_text(yaml.safe_dump(cfg))
+        lab.start_agent(lma_ns, tmp / "lma1.yaml", tmp / "lma1.log")
+        sock = tmp / "lma1.sock"
+        wait_for(lambda: sock.exists() and ctl(sock, "status", "--json", check=False), 30, what="LMA up")
+
+        def gen(*args: str) -> dict:
+            cmd = ["ip", "netns", "exec", mag_ns, sys.executable, str(ROOT / "bench" / "loadgen.py"), *args,
+                   "--src", MAG, "--dst", LMA]  # fmt: skip
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration * 4 + 120, check=True)
+            return json.loads(out.stdout)
+
+        warm = gen("closed", "--mns", str(n_mns), "--window", "64", "--duration", "2", "--warmup", "0.5")
+        results["warmup"] = warm
+        accepted, rejected, latency = [], [], []
+        for _ in range(runs):  # interleaved so drift on a noisy machine hits both paths alike
+            a = gen("closed", "--mns", str(n_mns), "--window", "64", "--duration", str(duration))
+            accepted.append(a)
+            r = gen("closed", "--mns", "10000", "--mn-prefix", "nobody", "--window", "64", "--duration", str(duration))
+            rejected.append(r)
+        for _ in range(runs):
+            latency.append(gen("paced", "--mns", "100", "--rate", "1000", "--duration", str(duration)))
+        results["accepted"] = accepted
+        results["rejected"] = rejected
+        results["latency"] = latency
+        results["bindings_after"] = ctl(sock, "status", "--json")["bindings"]
+    finally:
+        lab.close()
+    return results
+
+
+def write_report(path: Path, engine: dict, memory: dict, sockets: dict | None, cmd: str) -> None:
+    def k(x: float) -> str:
+        return f"{x:,.0f}"
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Produced by `{cmd}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+        f"kernel {platform.release()}. Medians of several runs taken side by side in this one invocation.",
+        "",
+        "| What | Result | Target |",
+        "|---|---|---|",
+        f"| Engine: decode → handle_pbu → encode PBA, refresh, 100,000 bindings in the cache (one core) "
+        f"| **{k(engine['median'])} PBU/s** (runs: {', '.join(k(r) for r in engine['refresh_rates'])}) | ≥ 50,000 |",
+        f"| Engine: reject path (no policy profile → 153) | {k(engine['reject_rate'])} PBU/s | — |",
+        f"| RSS per binding at {memory['bindings']:,} bindings, all indexes "
+        f"| **{memory['bytes_per_binding']:.0f} bytes** | ≤ 400 |",
+    ]
+    if sockets:
+        acc = statistics.median(r["rate"] for r in sockets["accepted"])
+        rej = statistics.median(r["rate"] for r in sockets["rejected"])
+        p50 = statistics.median(r["p50_ms"] for r in sockets["latency"])
+        p99 = statistics.median(r["p99_ms"] for r in sockets["latency"])
+        lines += [
+            f"| Sockets, closed loop (window 64), accepted refreshes, 10,000 MNs | **{k(acc)} PBA/s** "
+            f"(runs: {', '.join(k(r['rate']) for r in sockets['accepted'])}) | ≥ 30,000 |",
+            f"| Sockets, closed loop (window 64), rejected (153) | **{k(rej)} PBA/s** "
+            f"(runs: {', '.join(k(r['rate']) for r in sockets['rejected'])}) | ≥ 40,000 |",
+            f"| Sockets, paced 1,000 PBU/s, round-trip latency | p50 **{p50:.3f} ms**, p99 **{p99:.3f} ms** "
+            f"(samples: {', '.join(str(r['samples']) for r in sockets['latency'])}) | p99 ≤ 1 ms |",
+        ]
+    lines += [
+        "",
+        "How each number is taken:",
+        "",
+        "- Engine: `bench/run.py` builds a `LocalMobilityAnchor` with a fake clock, registers 100,000 MNs,",
+        "  then times a batch of 100,000 pre-encoded HI=5 refresh PBUs through `wire.decode`,",
+        "  `handle_pbu` (which encodes the PBA) — no sockets. GC is paused during the timed loop only.",
+        "- Memory: a fresh process registers 1,000,000 MNs; (VmRSS after − VmRSS before) / bindings,",
+        "  policy profiles excluded from the delta.",
+        "- Sockets: a real `pmipv6-agent` LMA process in one network namespace, `bench/loadgen.py` in",
+        "  another over a veth pair, raw IPPROTO_MH sockets on both ends, sequence-number replay mode;",
+        "  the generator keeps 64 PBUs outstanding and sends one per PBA received; the first second is",
+        "  warm-up. Latency: one PBU per millisecond, PBA matched by sequence number.",
+        "- Calibration quoted in the issue for these machines: a bare Python raw-socket responder ≈ 45,000",
+        "  PBA/s closed-loop; a C++ open-source LMA ≈ 44,000 on its reject path.",
+        "",
+        "Raw results:",
+        "",
+        "```json",
+        json.dumps({"engine": engine, "memory": memory, "sockets": sockets}, indent=1, default=str),
+        "```",
+        "",
+    ]
+    path.write_text("\n".join(lines))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    p.add_argument("--bindings", type=int, default=100_000)
+    p.add_argument("--memory-bindings", type=int, default=1_000_000)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--duration", type=float, default=5.0)
+    p.add_argument("--no-sockets", action="store_true", help="skip the namespace benchmarks (no root)")
+    p.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.memory_child:
+        print(json.dumps(bench_memory_child(a.memory_child)))
+        return 0
+    print(f"engine: {a.bindings:,} bindings, {a.runs} runs ...", flush=True)
+    engine = bench_engine(a.bindings, a.runs)
+    print(f"  median {engine['median']:,.0f} PBU/s", flush=True)
+    print(f"memory: {a.memory_bindings:,} bindings in a fresh process ...", flush=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--memory-child", str(a.memory_bindings)], capture_output=True, text=True, check=True
+    )
+    memory = json.loads(child.stdout)
+    print(f"  {memory['bytes_per_binding']:.0f} bytes/binding", flush=True)
+    sockets = None
+    if not a.no_sockets and os.geteuid() == 0:
+        print("sockets: LMA process + load generator in two namespaces ...", flush=True)
+        sockets = bench_sockets(max(3, a.runs // 2 + 1), a.duration)
+    cmd = "make bench" if len(sys.argv) <= 3 else "python bench/run.py " + " ".join(sys.argv[1:])
+    write_report(Path(a.output), engine, memory, sockets, cmd)
+    print(f"wrote {a.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
