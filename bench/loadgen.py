@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))
 
-from pmipv6 import wire  # noqa: E402
+from pmipv6 import wire
 
 
 def templates(count: int, prefix: str) -> list[bytearray]:

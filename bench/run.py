@@ -25,15 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "agents"))
 sys.path.insert(0, str(ROOT / "tests" / "agents"))
 
-from pmipv6 import wire  # noqa: E402
-from pmipv6.config import (  # noqa: E402
+from pmipv6 import wire
+from pmipv6.config import (
     AgentConfig,
     LmaSettings,
     MobileNodePolicy,
     Peer,
     ReplayProtection,
 )
-from pmipv6.lma import LocalMobilityAnchor  # noqa: E402
+from pmipv6.lma import LocalMobilityAnchor
 
 MAG = "2001:db8:c::2"
 LMA = "2001:db8:c::1"
@@ -102,7 +102,9 @@ def bench_engine(n_bindings: int, runs: int) -> dict:
     for r in range(runs):
         clock.now = T0 + 0.01 * (r + 1)
         batch = [
-            pbu_bytes(i, clock.now - 0.05, 5, wire.HomeNetworkPrefix.from_str(hnps[f"mn{i}@bench.example"]), r + 2)
+            pbu_bytes(
+                i, clock.now - 0.05, 5, wire.HomeNetworkPrefix.from_str(hnps[f"mn{i}@bench.example"]), r + 2
+            )
             for i in range(n_bindings)
         ]
         accepted[0] = 0
@@ -146,7 +148,12 @@ def bench_memory_child(n: int) -> dict:
     gc.collect()
     after = rss_bytes()
     assert lma.binding_count() == n
-    return {"bindings": n, "rss_before": before, "rss_after": after, "bytes_per_binding": (after - before) / (n - 1)}
+    return {
+        "bindings": n,
+        "rss_before": before,
+        "rss_after": after,
+        "bytes_per_binding": (after - before) / (n - 1),
+    }
 
 
 def bench_sockets(runs: int, duration: float) -> dict:
@@ -193,7 +200,17 @@ def bench_sockets(runs: int, duration: float) -> dict:
         for _ in range(runs):  # interleaved so drift on a noisy machine hits both paths alike
             a = gen("closed", "--mns", str(n_mns), "--window", "64", "--duration", str(duration))
             accepted.append(a)
-            r = gen("closed", "--mns", "10000", "--mn-prefix", "nobody", "--window", "64", "--duration", str(duration))
+            r = gen(
+                "closed",
+                "--mns",
+                "10000",
+                "--mn-prefix",
+                "nobody",
+                "--window",
+                "64",
+                "--duration",
+                str(duration),
+            )
             rejected.append(r)
         for _ in range(runs):
             latency.append(gen("paced", "--mns", "100", "--rate", "1000", "--duration", str(duration)))
@@ -220,7 +237,8 @@ def write_report(path: Path, engine: dict, memory: dict, sockets: dict | None, c
         "| What | Result | Target |",
         "|---|---|---|",
         f"| Engine: decode → handle_pbu → encode PBA, refresh, 100,000 bindings in the cache (one core) "
-        f"| **{k(engine['median'])} PBU/s** (runs: {', '.join(k(r) for r in engine['refresh_rates'])}) | ≥ 50,000 |",
+        f"| **{k(engine['median'])} PBU/s** (runs: {', '.join(map(k, engine['refresh_rates']))}) "
+        "| ≥ 50,000 |",
         f"| Engine: reject path (no policy profile → 153) | {k(engine['reject_rate'])} PBU/s | — |",
         f"| RSS per binding at {memory['bindings']:,} bindings, all indexes "
         f"| **{memory['bytes_per_binding']:.0f} bytes** | ≤ 400 |",
@@ -245,7 +263,7 @@ def write_report(path: Path, engine: dict, memory: dict, sockets: dict | None, c
         "- Engine: `bench/run.py` builds a `LocalMobilityAnchor` with a fake clock, registers 100,000 MNs,",
         "  then times a batch of 100,000 pre-encoded HI=5 refresh PBUs through `wire.decode`,",
         "  `handle_pbu` (which encodes the PBA) — no sockets. GC is paused during the timed loop only.",
-        "- Memory: a fresh process registers 1,000,000 MNs; (VmRSS after − VmRSS before) / bindings,",
+        "- Memory: a fresh process registers 1,000,000 MNs; (VmRSS after - VmRSS before) / bindings,",
         "  policy profiles excluded from the delta.",
         "- Sockets: a real `pmipv6-agent` LMA process in one network namespace, `bench/loadgen.py` in",
         "  another over a veth pair, raw IPPROTO_MH sockets on both ends, sequence-number replay mode;",
@@ -282,7 +300,10 @@ def main() -> int:
     print(f"  median {engine['median']:,.0f} PBU/s", flush=True)
     print(f"memory: {a.memory_bindings:,} bindings in a fresh process ...", flush=True)
     child = subprocess.run(
-        [sys.executable, __file__, "--memory-child", str(a.memory_bindings)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--memory-child", str(a.memory_bindings)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     memory = json.loads(child.stdout)
     print(f"  {memory['bytes_per_binding']:.0f} bytes/binding", flush=True)

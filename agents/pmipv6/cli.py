@@ -68,20 +68,25 @@ def _print_result(command: str, result, args) -> None:
         sys.stdout.write(result)
     elif command in ("attach", "detach"):
         hnp = ",".join(result.get("hnp") or []) or "-"
-        print(f"{command}: {result.get('mn_id')} ({result.get('mn_ll_id')}) state={result.get('state')} hnp={hnp}")
+        who = f"{result.get('mn_id')} ({result.get('mn_ll_id')})"
+        print(f"{command}: {who} state={result.get('state')} hnp={hnp}")
     else:
         print(json.dumps(result, indent=2, sort_keys=True))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pmipv6ctl", description="Operate a running PMIPv6 LMA or MAG agent.")
+    parser = argparse.ArgumentParser(
+        prog="pmipv6ctl", description="Operate a running PMIPv6 LMA or MAG agent."
+    )
     parser.add_argument(
         "-s",
         "--socket",
         help="agent control socket (default: $PMIPV6_SOCKET, or the only *.sock in /run/pmipv6)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the agent (default 5)")
+    parser.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds to wait for the agent (default 5)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("status", help="agent identity, uptime, config digest, counts")
     sub.add_parser("bindings", help="binding cache (LMA) or binding update list (MAG)")
@@ -92,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     attach.add_argument("--mac", required=True, help="the MN's link-layer address")
     attach.add_argument("--interface", help="access interface (default: the first configured)")
     attach.add_argument("--id", dest="mn_id", help="MN identifier (NAI) when the MAC is not in the policy")
+    attach.add_argument(
+        "--handoff",
+        type=int,
+        choices=(1, 2, 3, 4),
+        help="Handoff Indicator to send (default 4, unknown: the LMA tells a new attach from a handover)",
+    )
     detach = sub.add_parser("detach", help="MAG: a mobile node left")
     detach.add_argument("--mac", required=True, help="the MN's link-layer address")
     for p in sub.choices.values():  # accept --json after the command too
@@ -107,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     call: dict = {}
     if args.command == "attach":
-        call = {"mac": args.mac, "interface": args.interface, "id": args.mn_id}
+        call = {"mac": args.mac, "interface": args.interface, "id": args.mn_id, "handoff": args.handoff}
     elif args.command == "detach":
         call = {"mac": args.mac}
     try:

@@ -269,7 +269,9 @@ def parse_config(text: str, origin: str = "<config>") -> AgentConfig:
         control_socket=c.text(top.get("control_socket"), "control_socket", ""),
         state_dir=c.text(top.get("state_dir"), "state_dir", ""),
         domain=c.text(top.get("domain"), "domain", "default"),
-        dataplane=c.choice(top.get("dataplane"), "dataplane", "auto", ("auto", "kernel", "userspace", "none")),
+        dataplane=c.choice(
+            top.get("dataplane"), "dataplane", "auto", ("auto", "kernel", "userspace", "none")
+        ),
         log_level=c.choice(top.get("log_level"), "log_level", "info", ("debug", "info", "warning", "error")),
         replay_protection=replay,
         auth=auth,
@@ -310,12 +312,18 @@ def _parse_lma(c: _Checker, raw) -> LmaSettings:
         hnp_pools=pools,
         hnp_length=length,
         mags=mags,
-        binding_lifetime_max=c.integer(m.get("binding_lifetime_max"), "lma.binding_lifetime_max", 3600, 4, MAX_LIFETIME),
+        binding_lifetime_max=c.integer(
+            m.get("binding_lifetime_max"), "lma.binding_lifetime_max", 3600, 4, MAX_LIFETIME
+        ),
         min_delay_before_bce_delete_ms=c.integer(
             m.get("min_delay_before_bce_delete_ms"), "lma.min_delay_before_bce_delete_ms", 10000, 0, 3600000
         ),
         max_delay_before_new_bce_assign_ms=c.integer(
-            m.get("max_delay_before_new_bce_assign_ms"), "lma.max_delay_before_new_bce_assign_ms", 1500, 0, 3600000
+            m.get("max_delay_before_new_bce_assign_ms"),
+            "lma.max_delay_before_new_bce_assign_ms",
+            1500,
+            0,
+            3600000,
         ),
         accept_att_zero=bool(m.get("accept_att_zero", False)),
     )
@@ -355,7 +363,9 @@ def _parse_mag(c: _Checker, raw) -> MagSettings:
                 f"{att_name!r} is not one of {', '.join(ACCESS_TECHNOLOGY_NAMES)}",
             )
             att = 4
-        interfaces.append(AccessInterface(c.text(a.get("name"), f"mag.access_interfaces[{i}].name", f"if{i}"), int(att)))
+        interfaces.append(
+            AccessInterface(c.text(a.get("name"), f"mag.access_interfaces[{i}].name", f"if{i}"), int(att))
+        )
     lla = m.get("link_local_address", DEFAULT_LINK_LOCAL)
     lla_ok = c.ipv6(lla, "mag.link_local_address")
     if lla_ok and not ipaddress.IPv6Address(lla_ok).is_link_local:

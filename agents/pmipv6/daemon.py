@@ -230,8 +230,12 @@ class Agent:
         mac = req.get("mac")
         if not isinstance(mac, str):
             raise CommandError("attach needs a MAC address (--mac)")
+        handoff = req.get("handoff")
+        if handoff is not None and handoff not in (1, 2, 3, 4):
+            raise CommandError(f"handoff must be 1..4, got {handoff!r}")
+        kwargs = {"handoff": handoff} if handoff is not None else {}
         try:
-            result = self.engine.attach(mac, req.get("interface"), req.get("id"))
+            result = self.engine.attach(mac, req.get("interface"), req.get("id"), **kwargs)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.rearm()
@@ -277,7 +281,10 @@ class Agent:
             "bindings": ("Bindings held by this agent", [({}, len(self.engine.bindings()))]),
             "peer_up": (
                 "Heartbeat state per peer (1 up, 0 down or unknown)",
-                [({"peer": p["address"], "name": p.get("name", "")}, 1 if p["state"] == "up" else 0) for p in peers],
+                [
+                    ({"peer": p["address"], "name": p.get("name", "")}, 1 if p["state"] == "up" else 0)
+                    for p in peers
+                ],
             ),
             "restart_counter": ("This agent's RFC 5847 Restart Counter", [({}, self.restart_counter)]),
         }
@@ -299,6 +306,7 @@ class Agent:
                 raise CommandError(f"{key} changed; restart the agent to apply it")
         self.config = new
         self.engine.reload(new)
+        self.heartbeat.update_settings(new.heartbeat)
         self._sync_heartbeat_peers()
         self.rearm()
         log.info("configuration reloaded (digest %s)", self.config_digest()[:12])
@@ -359,8 +367,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--config", metavar="FILE", help="run the agent described by FILE")
-    group.add_argument("--check-config", metavar="FILE", help="validate FILE, print problems, exit non-zero if any")
-    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), help="override log_level")
+    group.add_argument(
+        "--check-config", metavar="FILE", help="validate FILE, print problems, exit non-zero if any"
+    )
+    parser.add_argument(
+        "--log-level", choices=("debug", "info", "warning", "error"), help="override log_level"
+    )
     parser.add_argument("--version", action="version", version=f"pmipv6-agent {__version__}")
     args = parser.parse_args(argv)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 
 class Timer:
-    __slots__ = ("when", "callback", "args", "cancelled")
+    __slots__ = ("args", "callback", "cancelled", "when")
 
     def __init__(self, when: float, callback: Callable, args: tuple):
         self.when = when

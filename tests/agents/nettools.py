@@ -106,7 +106,7 @@ def socket_in(ns: str, family: int, kind: int, proto: int) -> socket.socket:
             finally:
                 os.close(fd)
             result["sock"] = socket.socket(family, kind, proto)
-        except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except Exception as exc:
             result["error"] = exc
 
     t = threading.Thread(target=work)

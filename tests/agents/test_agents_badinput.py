@@ -115,12 +115,28 @@ def test_malformed_corpus_dropped_and_counted(lma):
     ("name", "data", "status"),
     [
         ("pbu_without_p_flag", lambda: pbu(flags=wire.BUFlag.A), wire.Status.PROXY_REG_NOT_ENABLED),
-        ("missing_mn_id", lambda: pbu(drop=(wire.MobileNodeIdentifier,)), wire.Status.MISSING_MN_IDENTIFIER_OPTION),
+        (
+            "missing_mn_id",
+            lambda: pbu(drop=(wire.MobileNodeIdentifier,)),
+            wire.Status.MISSING_MN_IDENTIFIER_OPTION,
+        ),
         ("unknown_mn", lambda: pbu(mn="mallory@elsewhere.example"), wire.Status.NOT_LMA_FOR_THIS_MOBILE_NODE),
         ("timestamp_off", lambda: pbu(ts=time.time() - 60), wire.Status.TIMESTAMP_MISMATCH),
-        ("missing_hnp", lambda: pbu(drop=(wire.HomeNetworkPrefix,)), wire.Status.MISSING_HOME_NETWORK_PREFIX_OPTION),
-        ("missing_hi", lambda: pbu(drop=(wire.HandoffIndicatorOption,)), wire.Status.MISSING_HANDOFF_INDICATOR_OPTION),
-        ("missing_att", lambda: pbu(drop=(wire.AccessTechnologyType,)), wire.Status.MISSING_ACCESS_TECH_TYPE_OPTION),
+        (
+            "missing_hnp",
+            lambda: pbu(drop=(wire.HomeNetworkPrefix,)),
+            wire.Status.MISSING_HOME_NETWORK_PREFIX_OPTION,
+        ),
+        (
+            "missing_hi",
+            lambda: pbu(drop=(wire.HandoffIndicatorOption,)),
+            wire.Status.MISSING_HANDOFF_INDICATOR_OPTION,
+        ),
+        (
+            "missing_att",
+            lambda: pbu(drop=(wire.AccessTechnologyType,)),
+            wire.Status.MISSING_ACCESS_TECH_TYPE_OPTION,
+        ),
     ],
 )
 def test_rejects_with_rfc_status(lma, name, data, status):

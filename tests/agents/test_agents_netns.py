@@ -26,7 +26,10 @@ N_MN = 100
 
 
 def mobile_nodes(n: int) -> list[dict]:
-    return [{"id": f"mn{i}@campus.example", "mac": f"02:00:00:00:{i >> 8:02x}:{i & 0xFF:02x}", "lma": "lma1"} for i in range(n)]
+    return [
+        {"id": f"mn{i}@campus.example", "mac": f"02:00:00:00:{i >> 8:02x}:{i & 0xFF:02x}", "lma": "lma1"}
+        for i in range(n)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +93,9 @@ def domain(tmp_path_factory):
         d["lma"] = lab.start_agent(lma_ns, tmp / "lma1.yaml", tmp / "lma1.log")
         d["mag"] = lab.start_agent(mag_ns, tmp / "mag1.yaml", tmp / "mag1.log")
         for sock in (d["lma_sock"], d["mag_sock"]):
-            wait_for(lambda s=sock: s.exists() and ctl(s, "status", "--json", check=False), 15, what=f"{sock}")
+            wait_for(
+                lambda s=sock: s.exists() and ctl(s, "status", "--json", check=False), 15, what=f"{sock}"
+            )
         yield d
     finally:
         lab.close()
@@ -108,7 +113,9 @@ def test_register_refresh_detach_restart(domain):
     d = domain
     nodes = mobile_nodes(N_MN)
     # 1. heartbeat up in both directions
-    wait_for(lambda: all(p["state"] == "up" for p in ctl(d["mag_sock"], "peers", "--json")), 10, what="MAG->LMA up")
+    wait_for(
+        lambda: all(p["state"] == "up" for p in ctl(d["mag_sock"], "peers", "--json")), 10, what="MAG->LMA up"
+    )
 
     # 2. attach 100 MNs through the real CLI
     for node in nodes:
@@ -144,8 +151,10 @@ def test_register_refresh_detach_restart(domain):
         ctl(d["mag_sock"], "detach", "--mac", node["mac"])
     gone_ids = {n["id"] for n in gone}
     wait_for(
-        lambda: all(x["state"] == "deleting" for x in lma_bindings(d) if x["mn_id"] in gone_ids)
-        or not any(x["mn_id"] in gone_ids for x in lma_bindings(d)),
+        lambda: (
+            all(x["state"] == "deleting" for x in lma_bindings(d) if x["mn_id"] in gone_ids)
+            or not any(x["mn_id"] in gone_ids for x in lma_bindings(d))
+        ),
         5,
         what="de-registration",
     )
@@ -182,7 +191,9 @@ def test_register_refresh_detach_restart(domain):
     wait_for(lambda: ctl(d["lma_sock"], "status", "--json", check=False), 15, what="LMA back")
     assert ctl(d["lma_sock"], "status", "--json")["restart_counter"] == rc_before + 1
     restored = wait_for(
-        lambda: (b := lma_bindings(d)) and len(b) == N_MN - 10 and all(x["state"] == "active" for x in b) and b,
+        lambda: (
+            (b := lma_bindings(d)) and len(b) == N_MN - 10 and all(x["state"] == "active" for x in b) and b
+        ),
         15,
         what="re-registration after LMA restart",
     )

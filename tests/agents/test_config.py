@@ -31,7 +31,12 @@ LMA = {
     },
     "mobile_nodes": [
         {"id": "alice@campus.example", "mac": "02:00:00:00:00:0A", "lma": "lma1"},
-        {"id": "bob@campus.example", "mac": "02:00:00:00:00:0b", "lma": "lma1", "hnp": ["2001:db8:100:b::/64"]},
+        {
+            "id": "bob@campus.example",
+            "mac": "02:00:00:00:00:0b",
+            "lma": "lma1",
+            "hnp": ["2001:db8:100:b::/64"],
+        },
     ],
     "offload": [],
 }
@@ -106,8 +111,18 @@ _DELETE = object()
         (LMA, "mobile_nodes.0.mac", "xx", "mobile_nodes[0].mac: not a MAC address"),
         (LMA, "mag", {"lma": {"address": "2001:db8::1"}}, "mag: only allowed when role is mag"),
         (MAG, "mag.binding_lifetime", 3601, "mag.binding_lifetime: 3601 is not a multiple of 4"),
-        (MAG, "mag.link_local_address", "2001:db8::1", "mag.link_local_address: 2001:db8::1 is not a link-local"),
-        (MAG, "mag.access_interfaces.0.access_technology", "carrier-pigeon", "access_technology: 'carrier-pigeon'"),
+        (
+            MAG,
+            "mag.link_local_address",
+            "2001:db8::1",
+            "mag.link_local_address: 2001:db8::1 is not a link-local",
+        ),
+        (
+            MAG,
+            "mag.access_interfaces.0.access_technology",
+            "carrier-pigeon",
+            "access_technology: 'carrier-pigeon'",
+        ),
         (MAG, "mag.lma", {"name": "x"}, "mag.lma.address: required"),
         (MAG, "heartbeat", {"interval": 0, "missed": 3}, "heartbeat.interval: 0 out of range"),
     ],
@@ -134,8 +149,12 @@ def test_check_config_cli(tmp_path):
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
     good.write_text(yaml.safe_dump(LMA))
     bad.write_text(yaml.safe_dump(_with(LMA, "address", "10.0.0.1")))
-    ok = subprocess.run([sys.executable, "-m", "pmipv6.daemon", "--check-config", str(good)], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "pmipv6.daemon", "--check-config", str(good)], capture_output=True, text=True
+    )
     assert ok.returncode == 0 and "OK" in ok.stdout
-    ko = subprocess.run([sys.executable, "-m", "pmipv6.daemon", "--check-config", str(bad)], capture_output=True, text=True)
+    ko = subprocess.run(
+        [sys.executable, "-m", "pmipv6.daemon", "--check-config", str(bad)], capture_output=True, text=True
+    )
     assert ko.returncode == 1
     assert f"{bad}: address: not an IPv6 address: '10.0.0.1'" in ko.stderr

@@ -16,7 +16,9 @@ from pmipv6.control.server import CommandError, ControlServer, request
 
 def test_metrics_render_counters_and_gauges():
     c = Counter({("pba_sent", 0): 5, ("pba_sent", 153): 2, ("malformed", "decode"): 1, ("pbu_received",): 7})
-    text = metrics.render([c], {"bindings": ("Bindings", [({}, 3)]), "peer_up": ("Peers", [({"peer": "::1"}, 1)])})
+    text = metrics.render(
+        [c], {"bindings": ("Bindings", [({}, 3)]), "peer_up": ("Peers", [({"peer": "::1"}, 1)])}
+    )
     assert "# TYPE pmipv6_pba_sent_total counter" in text
     assert 'pmipv6_pba_sent_total{status="0"} 5' in text
     assert 'pmipv6_pba_sent_total{status="153"} 2' in text
@@ -39,9 +41,17 @@ def server(tmp_path):
     handlers = {
         "status": lambda req: {"node": "mag1", "role": "mag"},
         "bindings": lambda req: [
-            {"mn_id": "alice@x", "mn_ll_id": "02:00:00:00:00:0a", "hnp": ["2001:db8:100:1::/64"], "att": 4,
-             "lifetime": 3596, "state": "registered", "lma": "2001:db8:c::1", "interface": "acc0"}
-        ],  # fmt: skip
+            {
+                "mn_id": "alice@x",
+                "mn_ll_id": "02:00:00:00:00:0a",
+                "hnp": ["2001:db8:100:1::/64"],
+                "att": 4,
+                "lifetime": 3596,
+                "state": "registered",
+                "lma": "2001:db8:c::1",
+                "interface": "acc0",
+            }
+        ],
         "detach": refuse,
         "crash": crash,
     }

@@ -76,7 +76,9 @@ class ControlServer:
             return _reply_error('request must be an object with a "command" string')
         handler = self.handlers.get(request["command"])
         if handler is None:
-            return _reply_error(f"unknown command {request['command']!r}; known: {', '.join(sorted(self.handlers))}")
+            return _reply_error(
+                f"unknown command {request['command']!r}; known: {', '.join(sorted(self.handlers))}"
+            )
         try:
             result = handler(request)
         except CommandError as exc:

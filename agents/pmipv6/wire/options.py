@@ -16,6 +16,7 @@ from .codes import MNIdSubtype, OptionType
 from .errors import DecodeError, EncodeError
 
 _IPV6 = socket.AF_INET6
+_NAI = int(MNIdSubtype.NAI)
 _IPV4 = socket.AF_INET
 
 
@@ -84,13 +85,12 @@ class MobileNodeIdentifier(Option):
         if len(data) < 2:
             raise DecodeError("MN-ID option: empty identifier")
         subtype = data[0]
-        raw = bytes(data[1:])
-        if subtype == MNIdSubtype.NAI:
+        if subtype == _NAI:
             try:
-                return cls(raw.decode("utf-8"), subtype)
+                return cls(str(data[1:], "utf-8"), _NAI)
             except UnicodeDecodeError:
                 raise DecodeError("MN-ID option: NAI is not valid UTF-8") from None
-        return cls(raw, subtype)
+        return cls(bytes(data[1:]), subtype)
 
     @property
     def text(self) -> str:
