@@ -172,8 +172,8 @@ def test_fuzzed_traffic_never_kills_the_agent(lma):
             break
         data = bytearray(pbu(seq=rng.randrange(65536)))
         for _ in range(rng.randrange(1, 6)):
-            op = rng.randrange(3)
-            pos = rng.randrange(len(data))
+            op = rng.randrange(3) if data else 2
+            pos = rng.randrange(len(data)) if data else 0
             if op == 0:
                 data[pos] = rng.randrange(256)
             elif op == 1:

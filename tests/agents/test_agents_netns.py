@@ -209,3 +209,55 @@ def _metric(text: str, sample: str) -> float:
         if line.startswith(sample + " "):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def test_sighup_reload_keeps_bindings_and_refuses_bad_files(domain):
+    d = domain
+    cfg_path = d["tmp"] / "lma1.yaml"
+    original = cfg_path.read_text()
+    before = ctl(d["lma_sock"], "status", "--json")
+    count = len(lma_bindings(d))
+    try:
+        # a broken file is refused; the running configuration stays in force
+        cfg_path.write_text(original.replace(f"address: {LMA_ADDR}", "address: not-an-address", 1))
+        d["lma"].send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert d["lma"].poll() is None
+        assert ctl(d["lma_sock"], "status", "--json")["config_digest"] == before["config_digest"]
+        refused = ctl(d["lma_sock"], "reload", check=False)
+        assert refused.returncode == 1 and "address: not an IPv6 address" in refused.stderr
+
+        # a valid change (a second authorised MAG) is applied without dropping a binding
+        cfg = yaml.safe_load(original)
+        cfg["lma"]["mags"].append({"name": "mag2", "address": ROGUE_ADDR})
+        cfg_path.write_text(yaml.safe_dump(cfg))
+        d["lma"].send_signal(signal.SIGHUP)
+        wait_for(
+            lambda: ctl(d["lma_sock"], "status", "--json")["config_digest"] != before["config_digest"],
+            5,
+            what="reloaded config digest",
+        )
+        assert len(lma_bindings(d)) == count
+        assert ctl(d["lma_sock"], "status", "--json")["pid"] == before["pid"]
+
+        # the newly authorised MAG address is now accepted (was 154 before the reload)
+        peer = MHPeer(d["mag_ns"], ROGUE_ADDR)
+        try:
+            pbu = wire.ProxyBindingUpdate(
+                sequence=9,
+                lifetime=3600,
+                options=[
+                    wire.MobileNodeIdentifier(mobile_nodes(1)[0]["id"]),
+                    wire.ALL_ZERO,
+                    wire.HandoffIndicatorOption(1),
+                    wire.AccessTechnologyType(4),
+                    wire.Timestamp.from_seconds(time.time()),
+                ],
+            )
+            peer.send(LMA_ADDR, wire.encode(pbu))
+            reply = wire.decode(wait_for(lambda: peer.receive_one(0.5), 5, what="PBA to mag2"))
+            assert reply.status == wire.Status.ACCEPTED and reply.sequence == 9
+        finally:
+            peer.close()
+    finally:
+        cfg_path.write_text(original)
