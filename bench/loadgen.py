@@ -21,27 +21,55 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))
 from pmipv6 import wire
 
 
-def templates(count: int, prefix: str) -> list[bytearray]:
-    out = []
-    for i in range(count):
-        msg = wire.ProxyBindingUpdate(
-            sequence=0,
-            lifetime=3600,
-            options=[
-                wire.MobileNodeIdentifier(f"{prefix}{i}@bench.example"),
-                wire.ALL_ZERO,
-                wire.HandoffIndicatorOption(wire.HandoffIndicator.HANDOFF_BETWEEN_MAGS),
-                wire.AccessTechnologyType(wire.AccessTechnology.IEEE_802_11),
-                wire.MNLinkLayerIdentifier(struct.pack("!HI", 0x0200, i)),
-            ],
-        )
-        out.append(bytearray(wire.encode(msg)))
-    return out
+def pbu_template(
+    i: int, prefix: str, hnp=wire.ALL_ZERO, hi: int = wire.HandoffIndicator.UNKNOWN
+) -> bytearray:
+    msg = wire.ProxyBindingUpdate(
+        sequence=0,
+        lifetime=3600,
+        options=[
+            wire.MobileNodeIdentifier(f"{prefix}{i}@bench.example"),
+            hnp,
+            wire.HandoffIndicatorOption(hi),
+            wire.AccessTechnologyType(wire.AccessTechnology.IEEE_802_11),
+            wire.MNLinkLayerIdentifier(struct.pack("!HI", 0x0200, i)),
+        ],
+    )
+    return bytearray(wire.encode(msg))
 
 
-def closed_loop(sock, dest, tmpl, window: int, duration: float, warmup: float) -> dict:
+def register(sock, dest, count: int, prefix: str, seq: int, deadline: float) -> list[bytearray]:
+    """Register every MN as a MAG does (ALL_ZERO, HI=4), then return HI=5 refresh templates
+    carrying the prefix each MN was assigned - the PBUs a MAG really sends at steady state."""
+    first = [pbu_template(i, prefix) for i in range(count)]
+    assigned: dict[str, wire.HomeNetworkPrefix] = {}
+    pending = list(range(count))
+    while pending and time.monotonic() < deadline:
+        for i in pending[:256]:
+            struct.pack_into("!H", first[i], 6, seq)
+            sock.sendto(first[i], dest)
+        got = 0
+        while got < min(256, len(pending)):
+            try:
+                pba = wire.decode(sock.recv(4096))
+            except (TimeoutError, wire.DecodeError):
+                break
+            got += 1
+            mnid, hnp = pba.find(wire.MobileNodeIdentifier), pba.find(wire.HomeNetworkPrefix)
+            if pba.status == 0 and mnid is not None and hnp is not None:
+                assigned[mnid.identifier] = hnp
+        pending = [i for i in pending if f"{prefix}{i}@bench.example" not in assigned]
+    if pending:
+        raise SystemExit(f"{len(pending)} MNs could not be registered")
+    return [
+        pbu_template(i, prefix, assigned[f"{prefix}{i}@bench.example"], wire.HandoffIndicator.NOT_CHANGED)
+        for i in range(count)
+    ]
+
+
+def closed_loop(sock, dest, tmpl, window: int, duration: float, warmup: float, seq_start: int) -> dict:
     n = len(tmpl)
-    seqs = [0] * n
+    seqs = [seq_start] * n
     nxt = 0
     pack_into = struct.pack_into
     sendto, recv = sock.sendto, sock.recv
@@ -82,13 +110,14 @@ def closed_loop(sock, dest, tmpl, window: int, duration: float, warmup: float) -
             "statuses": statuses}  # fmt: skip
 
 
-def paced(sock, dest, tmpl, rate: float, duration: float) -> dict:
+def paced(sock, dest, tmpl, rate: float, duration: float, seq_start: int) -> dict:
     n = len(tmpl)
     interval = 1.0 / rate
     sent_at: dict[int, float] = {}
     rtts: list[float] = []
+    statuses: dict[int, int] = {}
     sock.settimeout(0)
-    seq = 0
+    seq = seq_start
     start = time.monotonic()
     next_send = start
     end = start + duration
@@ -111,6 +140,7 @@ def paced(sock, dest, tmpl, rate: float, duration: float) -> dict:
                 t0 = sent_at.pop(s, None)
                 if t0 is not None:
                     rtts.append(t - t0)
+                    statuses[data[6]] = statuses.get(data[6], 0) + 1
         except (BlockingIOError, TimeoutError):
             pass
         time.sleep(max(0.0, min(next_send - time.monotonic(), 0.0002)))
@@ -120,7 +150,7 @@ def paced(sock, dest, tmpl, rate: float, duration: float) -> dict:
         return rtts[min(len(rtts) - 1, int(p * len(rtts)))] * 1000 if rtts else float("nan")
 
     return {"samples": len(rtts), "lost": len(sent_at), "p50_ms": pct(0.50), "p99_ms": pct(0.99),
-            "max_ms": rtts[-1] * 1000 if rtts else float("nan")}  # fmt: skip
+            "max_ms": rtts[-1] * 1000 if rtts else float("nan"), "statuses": statuses}  # fmt: skip
 
 
 def main() -> int:
@@ -134,17 +164,25 @@ def main() -> int:
     p.add_argument("--rate", type=float, default=1000)
     p.add_argument("--duration", type=float, default=5.0)
     p.add_argument("--warmup", type=float, default=1.0)
+    p.add_argument("--register", action="store_true", help="register the MNs first, then send HI=5 refreshes")
+    p.add_argument(
+        "--seq-start", type=int, default=0, help="first sequence number - 1 (per MN in closed mode)"
+    )
     a = p.parse_args()
     sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sock.bind((a.src, 0))
     sock.settimeout(0.2)
-    tmpl = templates(a.mns, a.mn_prefix)
     dest = (a.dst, 0)
+    if a.register:  # accepted path: steady-state refreshes of registered MNs
+        tmpl = register(sock, dest, a.mns, a.mn_prefix, a.seq_start & 0xFFFF, time.monotonic() + 60)
+        a.seq_start += 1
+    else:  # e.g. the reject path: PBUs for MNs the LMA has no policy for
+        tmpl = [pbu_template(i, a.mn_prefix) for i in range(a.mns)]
     if a.mode == "closed":
-        result = closed_loop(sock, dest, tmpl, a.window, a.duration, a.warmup)
+        result = closed_loop(sock, dest, tmpl, a.window, a.duration, a.warmup, a.seq_start & 0xFFFF)
     else:
-        result = paced(sock, dest, tmpl, a.rate, a.duration)
+        result = paced(sock, dest, tmpl, a.rate, a.duration, a.seq_start & 0xFFFF)
     print(json.dumps(result))
     return 0
 

@@ -15,6 +15,7 @@ import yaml
 from .wire.codes import ACCESS_TECHNOLOGY_NAMES
 from .wire.options import mac_bytes
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 DEFAULT_LINK_LOCAL = "fe80::200:5eff:fe00:5213"  # RFC 6543
 MAX_LIFETIME = 262140  # 16-bit field in 4-second units
 
@@ -221,7 +222,7 @@ def parse_config(text: str, origin: str = "<config>") -> AgentConfig:
     """Validate YAML text; raise ConfigError listing every problem."""
     c = _Checker()
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         raise ConfigError([f"{origin}: not valid YAML: {exc}"]) from None
     top = c.mapping(raw, "", _TOP, {"node", "role", "address", "control_socket", "state_dir"})

@@ -252,6 +252,9 @@ class Agent:
         self.rearm()
         return result
 
+    def binding_count(self) -> int:
+        return self.engine.binding_count()  # O(1); bindings() builds a dict per entry
+
     def config_digest(self) -> str:
         return hashlib.sha256(self.config.source.encode()).hexdigest()
 
@@ -268,7 +271,7 @@ class Agent:
             "uptime": round(self.clock() - self.started, 3),
             "restart_counter": self.restart_counter,
             "dataplane": self.dataplane.name,
-            "bindings": len(self.engine.bindings()),
+            "bindings": self.binding_count(),
             "peers_up": sum(1 for p in peers if p["state"] == "up"),
             "peers": len(peers),
             "config_path": self.config_path,
@@ -278,7 +281,7 @@ class Agent:
     def metrics_text(self) -> str:
         peers = self.heartbeat.peers()
         gauges = {
-            "bindings": ("Bindings held by this agent", [({}, len(self.engine.bindings()))]),
+            "bindings": ("Bindings held by this agent", [({}, self.binding_count())]),
             "peer_up": (
                 "Heartbeat state per peer (1 up, 0 down or unknown)",
                 [

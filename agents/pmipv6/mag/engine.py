@@ -531,6 +531,9 @@ class MobileAccessGateway:
 
     # -- views -------------------------------------------------------------------------------------
 
+    def binding_count(self) -> int:
+        return len(self.bul)
+
     def bindings(self) -> list[dict]:
         now = self.clock()
         return [entry.to_dict(now) for entry in self.bul]

@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from . import fastpath
 from .codes import BAFlag, BUFlag, MHType
 from .errors import DecodeError, EncodeError, UnknownMHType
 from .options import ZERO16, Option, decode_options, encode_options, pad_to_8
@@ -38,6 +39,10 @@ class Message:
 
     def _fixed_part(self) -> bytes:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _fast(self) -> bytes | None:
+        """Compiled encoding (``fastpath``) where the message class has one; None otherwise."""
+        return None
 
 
 def _lifetime_units(seconds: int) -> int:
@@ -71,6 +76,12 @@ class ProxyBindingUpdate(Message):
     def _fixed_part(self) -> bytes:
         return _BU.pack(self.sequence, self.flags, _lifetime_units(self.lifetime))
 
+    def _fast(self) -> bytes | None:
+        lifetime = self.lifetime
+        if lifetime & 3 or not 0 <= lifetime <= MAX_LIFETIME:
+            return None
+        return fastpath.pack(5, "HHH", (self.sequence, self.flags, lifetime >> 2), self.options)
+
     @classmethod
     def _decode(cls, data: bytes) -> ProxyBindingUpdate:
         seq, flags, units = _BU.unpack_from(data, 6)
@@ -98,6 +109,12 @@ class ProxyBindingAck(Message):
 
     def _fixed_part(self) -> bytes:
         return _BA.pack(self.status, self.flags, self.sequence, _lifetime_units(self.lifetime))
+
+    def _fast(self) -> bytes | None:
+        lifetime = self.lifetime
+        if lifetime & 3 or not 0 <= lifetime <= MAX_LIFETIME:
+            return None
+        return fastpath.pack(6, "BBHH", (self.status, self.flags, self.sequence, lifetime >> 2), self.options)
 
     @classmethod
     def _decode(cls, data: bytes) -> ProxyBindingAck:
@@ -188,6 +205,12 @@ MESSAGE_CLASSES: dict[int, type] = {
 
 def encode(message: Message) -> bytes:
     """The Mobility Header for ``message``, checksum 0 (the kernel fills it on a raw MH socket)."""
+    data = message._fast()
+    return data if data is not None else encode_generic(message)
+
+
+def encode_generic(message: Message) -> bytes:
+    """Option-by-option encoding: covers every message; ``encode`` prefers the compiled path."""
     out = bytearray(_MH.pack(59, 0, message.MH_TYPE, 0, 0))
     try:
         out += message._fixed_part()

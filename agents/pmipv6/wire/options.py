@@ -453,12 +453,28 @@ def decode_options(data: bytes, start: int, end: int) -> list[Option]:
         j = i + 2 + olen
         if j > end:
             raise DecodeError(f"option type {otype} at offset {i}: length {olen} overruns the message")
-        if otype != 1:  # PadN content is not checked (RFC 6275 says ignore it)
+        # Inline the well-formed RFC 5213 options a PBU/PBA carries (the hot path); anything
+        # else, including a malformed instance of these, goes through the class's checks.
+        if otype == 22 and olen == 18 and data[i + 3] <= 128:
+            append(_new_hnp(data[i + 4 : j], data[i + 3]))
+        elif otype == 23 and olen == 2:
+            append(_new_hi(data[i + 3]))
+        elif otype == 24 and olen == 2:
+            append(_new_att(data[i + 3]))
+        elif otype == 27 and olen == 8:
+            append(_new_ts(_from_bytes(data[i + 2 : j], "big")))
+        elif otype == 25 and olen >= 3:
+            append(_new_llid(data[i + 4 : j]))
+        elif otype != 1:  # PadN content is not checked (RFC 6275 says ignore it)
             cls = classes.get(otype)
             body = data[i + 2 : j]
             append(cls.from_data(body) if cls is not None else UnknownOption(otype, body))
         i = j
     return options
+
+
+_new_hnp, _new_hi, _new_att = HomeNetworkPrefix, HandoffIndicatorOption, AccessTechnologyType
+_new_ts, _new_llid, _from_bytes = Timestamp, MNLinkLayerIdentifier, int.from_bytes
 
 
 def encode_options(options, offset: int, out: bytearray) -> None:
