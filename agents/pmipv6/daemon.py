@@ -320,7 +320,9 @@ class Agent:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         self.dataplane.start()
-        self.socket = MobilityHeaderSocket(self.config.address, self.on_packet, self.stats)
+        batch_env = os.environ.get("PMIPV6_BATCH_IO")  # "0": one system call per packet (for comparison)
+        batched = None if batch_env is None else batch_env != "0"
+        self.socket = MobilityHeaderSocket(self.config.address, self.on_packet, self.stats, batched)
         self.socket.after_batch = self.rearm
         self.socket.start(self._loop)
         self.control = ControlServer(self.config.control_socket, self.handlers())
@@ -331,13 +333,14 @@ class Agent:
         self.heartbeat_start()
         self.rearm()
         log.info(
-            "%s %s up on %s (restart counter %d, dataplane %s, control %s)",
+            "%s %s up on %s (restart counter %d, dataplane %s, control %s, batched socket I/O %s)",
             self.config.role,
             self.config.node,
             self.config.address,
             self.restart_counter,
             self.dataplane.name,
             self.config.control_socket,
+            "on" if self.socket.batched else "off",
         )
         try:
             await self._stopping.wait()
