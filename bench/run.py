@@ -184,9 +184,18 @@ def bench_sockets(runs: int, duration: float) -> dict:
             "mobile_nodes": [{"id": f"mn{i}@bench.example", "lma": "lma1"} for i in range(n_mns)],
         }
         (tmp / "lma1.yaml").write_text(yaml.safe_dump(cfg))
-        lab.start_agent(lma_ns, tmp / "lma1.yaml", tmp / "lma1.log")
         sock = tmp / "lma1.sock"
-        wait_for(lambda: sock.exists() and ctl(sock, "status", "--json", check=False), 30, what="LMA up")
+
+        def start_lma(batched: bool):
+            os.environ["PMIPV6_BATCH_IO"] = "1" if batched else "0"
+            try:
+                proc = lab.start_agent(lma_ns, tmp / "lma1.yaml", tmp / "lma1.log")
+            finally:
+                del os.environ["PMIPV6_BATCH_IO"]
+            wait_for(lambda: sock.exists() and ctl(sock, "status", "--json", check=False), 30, what="LMA up")
+            return proc
+
+        agent = start_lma(batched=True)
 
         def gen(*args: str) -> dict:
             cmd = ["ip", "netns", "exec", mag_ns, sys.executable, str(ROOT / "bench" / "loadgen.py"), *args,
@@ -197,19 +206,18 @@ def bench_sockets(runs: int, duration: float) -> dict:
         # The LMA runs in sequence-number mode: every run starts above the numbers the previous
         # runs used (a run sends far fewer than 2,000 PBUs per MN), so no PBU is a replay (135).
         seq = iter(range(2000, 60000, 2000))
-        warm = gen(
-            "closed", "--mns", str(n_mns), "--duration", "2", "--warmup", "0.5", "--seq-start", str(next(seq))
-        )
+        warm = gen("closed", "--register", "--mns", str(n_mns), "--duration", "2", "--warmup", "0.5",
+                   "--seq-start", str(next(seq)))  # fmt: skip
         results["warmup"] = warm
         accepted, rejected, latency = [], [], []
-        for _ in range(runs):  # interleaved so drift on a noisy machine hits both paths alike
-            common = ["--window", "64", "--duration", str(duration), "--seq-start", str(next(seq))]
-            accepted.append(gen("closed", "--register", "--mns", str(n_mns), *common))
-            rejected.append(gen("closed", "--mns", "10000", "--mn-prefix", "nobody", *common))
-        for _ in range(runs):
+        # latency first, before the saturation runs; a paced run sends rate*duration PBUs with
+        # one global counter, so leave that much room between runs
+        paced_start, step = next(seq), int(1000 * duration) + 1000
+        for k in range(runs):
             latency.append(
                 gen(
                     "paced",
+                    "--register",
                     "--mns",
                     "100",
                     "--rate",
@@ -217,13 +225,30 @@ def bench_sockets(runs: int, duration: float) -> dict:
                     "--duration",
                     str(duration),
                     "--seq-start",
-                    str(next(seq)),
+                    str((paced_start + k * step) & 0xFFFF),
                 )
             )
+        seq = iter(range(paced_start + runs * step + 2000, 65536, 2000))
+        for _ in range(runs):  # interleaved so drift on a noisy machine hits both paths alike
+            common = ["--window", "64", "--duration", str(duration), "--seq-start", str(next(seq))]
+            accepted.append(gen("closed", "--register", "--mns", str(n_mns), *common))
+            rejected.append(gen("closed", "--mns", "10000", "--mn-prefix", "nobody", *common))
         results["accepted"] = accepted
         results["rejected"] = rejected
         results["latency"] = latency
         results["bindings_after"] = ctl(sock, "status", "--json")["bindings"]
+
+        # side by side: the same agent with one recvfrom/sendto per packet
+        lab.stop(agent)
+        sock.unlink(missing_ok=True)
+        agent = start_lma(batched=False)
+        single_acc, single_rej = [], []
+        for _ in range(runs):
+            common = ["--window", "64", "--duration", str(duration), "--seq-start", str(next(seq))]
+            single_acc.append(gen("closed", "--register", "--mns", str(n_mns), *common))
+            single_rej.append(gen("closed", "--mns", "10000", "--mn-prefix", "nobody", *common))
+        results["single_accepted"] = single_acc
+        results["single_rejected"] = single_rej
     finally:
         lab.close()
     return results
@@ -254,12 +279,14 @@ def write_report(path: Path, engine: dict, memory: dict, sockets: dict | None, c
         def rate_of(run: dict, status: int) -> float:  # only PBAs with the expected status count
             return run["statuses"].get(str(status), 0) / run["seconds"]
 
-        for r in sockets["accepted"]:
+        for r in sockets["accepted"] + sockets["single_accepted"]:
             r["rate"] = rate_of(r, 0)
-        for r in sockets["rejected"]:
+        for r in sockets["rejected"] + sockets["single_rejected"]:
             r["rate"] = rate_of(r, 153)
         acc = statistics.median(r["rate"] for r in sockets["accepted"])
         rej = statistics.median(r["rate"] for r in sockets["rejected"])
+        acc1 = statistics.median(r["rate"] for r in sockets["single_accepted"])
+        rej1 = statistics.median(r["rate"] for r in sockets["single_rejected"])
         p50 = statistics.median(r["p50_ms"] for r in sockets["latency"])
         p99 = statistics.median(r["p99_ms"] for r in sockets["latency"])
         lines += [
@@ -269,6 +296,9 @@ def write_report(path: Path, engine: dict, memory: dict, sockets: dict | None, c
             f"(runs: {', '.join(k(r['rate']) for r in sockets['rejected'])}) | ≥ 40,000 |",
             f"| Sockets, paced 1,000 PBU/s, round-trip latency | p50 **{p50:.3f} ms**, p99 **{p99:.3f} ms** "
             f"(samples: {', '.join(str(r['samples']) for r in sockets['latency'])}) | p99 ≤ 1 ms |",
+            f"| Same agent, one recvfrom/sendto per packet (`PMIPV6_BATCH_IO=0`): accepted / rejected "
+            f"| {k(acc1)} / {k(rej1)} PBA/s; batched I/O is {acc / acc1:.2f}x / {rej / rej1:.2f}x of this "
+            "| — |",
         ]
     lines += [
         "",

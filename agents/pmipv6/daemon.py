@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import hashlib
 import logging
 import os
@@ -332,6 +333,8 @@ class Agent:
         self._loop.add_signal_handler(signal.SIGHUP, self._on_sighup)
         self.heartbeat_start()
         self.rearm()
+        gc.collect()
+        gc.freeze()  # config and policy objects live for the whole run: keep them out of GC scans
         log.info(
             "%s %s up on %s (restart counter %d, dataplane %s, control %s, batched socket I/O %s)",
             self.config.role,

@@ -9,10 +9,16 @@ from hypothesis import strategies as st
 from pmipv6.lma import Binding, BindingCache
 from pmipv6.lma.testing import MAG1, LmaHarness, build_pbu, lma_config
 from pmipv6.wire import (
+    AccessTechnologyType,
+    HandoffIndicatorOption,
     HomeNetworkPrefix,
+    LinkLocalAddress,
+    MNLinkLayerIdentifier,
+    MobileNodeIdentifier,
     Timestamp,
     decode,
     encode,
+    seconds_to_timestamp,
 )
 
 
@@ -184,3 +190,35 @@ def test_fast_path_matches_full_path(clock, dataplane, cfg, kw, fast_taken, padd
     assert sorted(fast_pba.options, key=key) == sorted(full_pba.options, key=key)
     assert decode(fast_raw) == fast_pba
     assert len(fast_raw) % 8 == 0
+
+
+@pytest.mark.parametrize("lla", [None, "fe80::200:5eff:fe00:5213"], ids=["echoed-bytes", "option-by-option"])
+def test_rejection_copies_every_hnp_option_of_the_request(clock, lla):
+    """RFC 5213 §5.3.6: a rejected PBU's HNP options all come back in the PBA, with MN-ID, HI,
+    ATT, MN-LL-ID and Timestamp; lifetime 0, sequence echoed. Both encoding paths agree."""
+    h = LmaHarness(lma_config(), clock)
+    hnps = ("2001:db8:100:7::/64", "2001:db8:100:8::/64")
+    pba = h.pbu("mallory@example.org", sequence=77, hnps=hnps, lla=lla, hi=4)
+    assert (pba.status, pba.sequence, pba.lifetime) == (153, 77, 0)
+    assert [str(o) for o in pba.find_all(HomeNetworkPrefix)] == list(hnps)
+    assert pba.find(MobileNodeIdentifier).identifier == "mallory@example.org"
+    assert pba.find(HandoffIndicatorOption).value == 4
+    assert pba.find(AccessTechnologyType).value == 4
+    assert pba.find(MNLinkLayerIdentifier) is not None and pba.find(Timestamp) is not None
+    assert pba.find(LinkLocalAddress) is None
+    assert decode(h.sent[-1][1]) == pba
+
+
+def test_rejection_of_a_pbu_without_hnp_has_no_hnp(clock):
+    h = LmaHarness(lma_config(), clock)
+    pba = h.pbu(hnps=())
+    assert pba.status == 158
+    assert pba.find(HomeNetworkPrefix) is None
+
+
+def test_timestamp_mismatch_rejection_carries_the_lma_time_and_the_hnps(clock):
+    h = LmaHarness(lma_config(), clock)
+    pba = h.pbu(hnps=("::/0",), timestamp=clock() - 30)
+    assert pba.status == 156
+    assert pba.find(Timestamp).value == seconds_to_timestamp(clock())
+    assert [str(o) for o in pba.find_all(HomeNetworkPrefix)] == ["::/0"]

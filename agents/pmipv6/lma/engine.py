@@ -84,16 +84,22 @@ _PBA_FIXED = struct.Struct("!BBBBHBBHH")  # MH header + PBA status, flags, seque
 PBA_FLAGS = 0x20  # P (RFC 5213 §8.2)
 
 
+def _whole_pbu(raw: bytes) -> bool:
+    """``raw`` is the complete encoded PBU (so its option bytes can be reused verbatim)."""
+    return len(raw) >= 16 and raw[2] == 5 and len(raw) == (raw[1] + 1) << 3
+
+
 class _Request:
     """One PBU, parsed once (options picked out; first occurrence wins)."""
 
     __slots__ = (
-        "att", "att_opt", "hi", "hi_opt", "hnp_opts", "keys", "ll", "ll_opt", "lla_opt", "mag",
-        "mn", "mnid_opt", "now", "pbu", "src", "ts", "ts_opt",
+        "att", "att_opt", "echo", "hi", "hi_opt", "hnp_opts", "keys", "ll", "ll_opt", "lla_opt", "mag",
+        "mn", "mnid_opt", "now", "pbu", "raw", "src", "ts", "ts_opt",
     )  # fmt: skip
 
-    def __init__(self, pbu: ProxyBindingUpdate, src: bytes, now: float) -> None:
+    def __init__(self, pbu: ProxyBindingUpdate, src: bytes, now: float, raw: bytes | None = None) -> None:
         self.pbu = pbu
+        self.raw = raw
         self.src = src
         self.now = now
         self.mag = src
@@ -101,6 +107,7 @@ class _Request:
         mnid = hi = att = ll = lla = ts = None
         hnps = []
         keys = []
+        echo = True  # every option is one a rejection copies, once (so the bytes can be echoed)
         for o in pbu.options:
             t = type(o)
             if t is HomeNetworkPrefix:
@@ -110,20 +117,33 @@ class _Request:
             elif t is MobileNodeIdentifier:
                 if mnid is None:
                     mnid = o
+                else:
+                    echo = False
             elif t is HandoffIndicatorOption:
                 if hi is None:
                     hi = o
+                else:
+                    echo = False
             elif t is AccessTechnologyType:
                 if att is None:
                     att = o
+                else:
+                    echo = False
             elif t is MNLinkLayerIdentifier:
                 if ll is None:
                     ll = o
+                else:
+                    echo = False
             elif t is Timestamp:
                 if ts is None:
                     ts = o
-            elif t is LinkLocalAddress and lla is None:
-                lla = o
+                else:
+                    echo = False
+            else:
+                echo = False
+                if t is LinkLocalAddress and lla is None:
+                    lla = o
+        self.echo = echo
         self.mnid_opt = mnid
         self.hnp_opts = hnps
         self.keys = keys
@@ -220,7 +240,7 @@ class LocalMobilityAnchor:
         pba = self._fast_refresh(pbu, src, raw, now)
         if pba is not None:
             return pba
-        req = _Request(pbu, src, now)
+        req = _Request(pbu, src, now, raw)
         policy = self.policy
 
         # step 1: authentication (RFC 4285 AUTH option, reference section 10.2)
@@ -355,7 +375,7 @@ class LocalMobilityAnchor:
         stats[_REFRESH] += 1
         stats[_SENT_OK] += 1
         pba = ProxyBindingAck(ACCEPTED, pbu.sequence, granted, PBA_FLAGS, list(pbu.options))
-        if raw is not None and len(raw) == (raw[1] + 1) << 3 and len(raw) >= 16 and raw[2] == 5:
+        if raw is not None and _whole_pbu(raw):
             data = (
                 _PBA_FIXED.pack(59, raw[1], 6, 0, 0, ACCEPTED, PBA_FLAGS, pbu.sequence, granted >> 2)
                 + raw[12:]
@@ -669,11 +689,21 @@ class LocalMobilityAnchor:
         return pba
 
     def _reject(self, req: _Request, status: int, sequence: int | None = None, own_time: bool = False):
-        """Rejection: echo the Sequence #, P set, lifetime 0, copy MN-ID, HI, ATT, MN-LL-ID and
-        Timestamp when present (for 156 the LMA's own time instead)."""
+        """Rejection (§5.3.6): echo the Sequence #, P set, lifetime 0; copy MN-ID, every HNP option
+        of the request, HI, ATT, MN-LL-ID and Timestamp when present (for 156 the LMA's own
+        time instead)."""
+        seq = req.pbu.sequence if sequence is None else sequence
+        raw = req.raw
+        if req.echo and not own_time and self.policy.auth is None and raw is not None and _whole_pbu(raw):
+            # the request holds exactly the options a rejection copies: reuse its option bytes
+            pba = ProxyBindingAck(status, seq, 0, PBA_FLAGS, list(req.pbu.options))
+            self.stats[_SENT[status]] += 1
+            self.send(req.src, _PBA_FIXED.pack(59, raw[1], 6, 0, 0, status, PBA_FLAGS, seq, 0) + raw[12:])
+            return pba
         opts: list = []
         if req.mnid_opt is not None:
             opts.append(req.mnid_opt)
+        opts.extend(req.hnp_opts)
         if req.hi_opt is not None:
             opts.append(req.hi_opt)
         if req.att_opt is not None:
@@ -684,7 +714,6 @@ class LocalMobilityAnchor:
             opts.append(Timestamp(seconds_to_timestamp(req.now)))
         elif req.ts_opt is not None:
             opts.append(req.ts_opt)
-        seq = req.pbu.sequence if sequence is None else sequence
         pba = ProxyBindingAck(status, seq, 0, PBA_FLAGS, opts)
         self._send(req.src, pba)
         return pba
