@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make test      run every test CI runs (installs its own dependencies)"
-	@echo "make lint      ruff (Python)"
+	@echo "make lint      ruff (Python), changelog fragments"
 	@echo "make bench     measure the agents, write BENCHMARKS.md"
 	@echo "make lab       bring up the one-box lab domain (comes with the inventory/roles work)"
 
@@ -33,9 +33,16 @@ deps: apt-deps $(STAMP)
 test: deps
 	$(PY) -m pytest tests/agents -q -p no:cacheprovider $(PYTEST_ARGS)
 
-lint: $(STAMP)
+LINT_STAMP := $(VENV)/.installed-lint
+
+$(LINT_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e 'agents[lint]'
+	touch $@
+
+lint: $(LINT_STAMP)
 	$(VENV)/bin/ruff check agents tests bench
 	$(VENV)/bin/ruff format --check agents tests bench
+	$(VENV)/bin/antsibull-changelog lint
 
 bench: deps
 	$(PY) bench/run.py --output BENCHMARKS.md

@@ -84,6 +84,15 @@ _PBA_FIXED = struct.Struct("!BBBBHBBHH")  # MH header + PBA status, flags, seque
 PBA_FLAGS = 0x20  # P (RFC 5213 §8.2)
 
 
+# The options a plain refresh carries, each at most once (RFC 5213 §6.9.1.5).
+_REFRESH_OPTION_TYPES = frozenset(
+    {
+        MobileNodeIdentifier, HomeNetworkPrefix, HandoffIndicatorOption, AccessTechnologyType,
+        MNLinkLayerIdentifier, LinkLocalAddress, Timestamp,
+    }
+)  # fmt: skip
+
+
 def _whole_pbu(raw: bytes) -> bool:
     """``raw`` is the complete encoded PBU (so its option bytes can be reused verbatim)."""
     return len(raw) >= 16 and raw[2] == 5 and len(raw) == (raw[1] + 1) << 3
@@ -300,39 +309,20 @@ class LocalMobilityAnchor:
         policy = self.policy
         if policy.auth is not None:
             return None
-        mnid = hnp = hi = att = ll = lla = ts = None
+        picked: dict = {}
         for o in pbu.options:
             t = type(o)
-            if t is HomeNetworkPrefix:
-                if hnp is not None:
-                    return None
-                hnp = o
-            elif t is MobileNodeIdentifier:
-                if mnid is not None:
-                    return None
-                mnid = o
-            elif t is HandoffIndicatorOption:
-                if hi is not None:
-                    return None
-                hi = o
-            elif t is AccessTechnologyType:
-                if att is not None:
-                    return None
-                att = o
-            elif t is MNLinkLayerIdentifier:
-                if ll is not None:
-                    return None
-                ll = o
-            elif t is Timestamp:
-                if ts is not None:
-                    return None
-                ts = o
-            elif t is LinkLocalAddress:
-                if lla is not None:
-                    return None
-                lla = o
-            else:
-                return None
+            if t in picked or t not in _REFRESH_OPTION_TYPES:
+                return None  # a repeated or unusual option: the full path decides
+            picked[t] = o
+        get = picked.get
+        mnid, hnp, hi, att = (
+            get(MobileNodeIdentifier),
+            get(HomeNetworkPrefix),
+            get(HandoffIndicatorOption),
+            get(AccessTechnologyType),
+        )
+        ll, lla, ts = get(MNLinkLayerIdentifier), get(LinkLocalAddress), get(Timestamp)
         if mnid is None or hnp is None or hi is None or att is None or hnp.length > 128:
             return None
         entry = policy.mags.get(src)
