@@ -131,6 +131,7 @@ class Harness:
         timestamp: float | None = None,
         flags: int = BAFlag.P,
         src: bytes = LMA,
+        link_local: str | None = None,
     ) -> None:
         """Deliver a PBA answering the last PBU (or the given sequence number)."""
         if sequence is None:
@@ -143,6 +144,8 @@ class Harness:
             options.append(MNLinkLayerIdentifier(mac_bytes(mac)))
         if timestamp is not None:
             options.append(Timestamp.from_seconds(timestamp))
+        if link_local is not None:
+            options.append(LinkLocalAddress(ipv6_bytes(link_local)))
         self.mag.handle_pba(ProxyBindingAck(status, sequence, lifetime, flags, options), src)
 
     def binding(self, mac: str = ALICE_MAC) -> dict:
@@ -421,6 +424,18 @@ def test_accepted_pba_registers_and_binds(h, granted, expected):
     assert h.mag.stats["pba_received", 0] == 1
     h.clock.now = T0 + 100
     assert h.binding()["lifetime"] == expected - 100
+
+
+@pytest.mark.parametrize(
+    ("returned", "stored"),
+    [(None, "fe80::200:5eff:fe00:5213"), ("fe80::1234", "fe80::1234")],
+    ids=["configured-fixed-address", "returned-by-the-lma"],
+)
+def test_link_local_address_for_the_access_link(h, returned, stored):
+    """§6.9.1.2: the access link uses the link-local address the PBA carries, else the configured one."""
+    h.mag.attach(ALICE_MAC)
+    h.pba(link_local=returned)
+    assert h.binding()["link_local"] == stored
 
 
 @pytest.mark.parametrize(

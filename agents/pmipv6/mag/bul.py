@@ -58,6 +58,7 @@ class BindingUpdateListEntry:
     sequence: int = 0  # last sequence number sent
     state: str = REGISTERING
     prefixes: list[Prefix] = field(default_factory=list)  # assigned by the LMA
+    link_local: bytes | None = None  # the access link's link-local address, as the LMA returned it
     handoff: int = 0  # HI of the last accepted registration
     lifetime: int = 0  # granted: min(requested, PBA lifetime)
     expires_at: float | None = None
@@ -98,6 +99,7 @@ class BindingUpdateListEntry:
             "state": self.state,
             "lma": ipv6_text(self.lma),
             "interface": self.interface,
+            "link_local": None if self.link_local is None else ipv6_text(self.link_local),
             "last_status": self.last_status,
             "last_status_name": None if self.last_status is None else status_name(self.last_status),
             "sequence": self.sequence,

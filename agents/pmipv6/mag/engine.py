@@ -55,6 +55,7 @@ from ..wire import (
     ALL_ZERO,
     HandoffIndicator,
     HomeNetworkPrefix,
+    LinkLocalAddress,
     MNLinkLayerIdentifier,
     MobileNodeIdentifier,
     ProxyBindingAck,
@@ -309,6 +310,10 @@ class MobileAccessGateway:
             self._unbind(entry)
         first = entry.state == REGISTERING
         entry.prefixes = prefixes
+        # §6.9.1.2: the access link uses the link-local address the LMA returns (the one the MN
+        # saw at its previous MAG); with the fixed RFC 6543 address this is that address again.
+        lla = pba.find(LinkLocalAddress)
+        entry.link_local = lla.address if lla is not None else self._link_local
         entry.lifetime = lifetime
         entry.handoff = txn.handoff
         entry.expires_at = now + lifetime
