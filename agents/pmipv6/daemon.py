@@ -318,45 +318,45 @@ class Agent:
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def run(self) -> None:
+        """Serve until SIGTERM/SIGINT. Whatever was set up is undone on the way out, also when
+        start-up fails half-way (address not on this host, control socket in use)."""
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
+        control_started = False
         self.dataplane.start()
-        batch_env = os.environ.get("PMIPV6_BATCH_IO")  # "0": one system call per packet (for comparison)
-        batched = None if batch_env is None else batch_env != "0"
-        self.socket = MobilityHeaderSocket(self.config.address, self.on_packet, self.stats, batched)
-        self.socket.after_batch = self.rearm
-        self.socket.start(self._loop)
-        self.control = ControlServer(self.config.control_socket, self.handlers())
-        await self.control.start()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            self._loop.add_signal_handler(sig, self._stopping.set)
-        self._loop.add_signal_handler(signal.SIGHUP, self._on_sighup)
-        self.heartbeat_start()
-        self.rearm()
-        gc.collect()
-        gc.freeze()  # config and policy objects live for the whole run: keep them out of GC scans
-        log.info(
-            "%s %s up on %s (restart counter %d, dataplane %s, control %s, batched socket I/O %s)",
-            self.config.role,
-            self.config.node,
-            self.config.address,
-            self.restart_counter,
-            self.dataplane.name,
-            self.config.control_socket,
-            "on" if self.socket.batched else "off",
-        )
         try:
+            batch_env = os.environ.get("PMIPV6_BATCH_IO")  # "0": one system call per packet
+            batched = None if batch_env is None else batch_env != "0"
+            self.socket = MobilityHeaderSocket(self.config.address, self.on_packet, self.stats, batched)
+            self.socket.after_batch = self.rearm
+            self.socket.start(self._loop)
+            self.control = ControlServer(self.config.control_socket, self.handlers())
+            await self.control.start()
+            control_started = True
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._loop.add_signal_handler(sig, self._stopping.set)
+            self._loop.add_signal_handler(signal.SIGHUP, self._on_sighup)
+            self.rearm()  # heartbeat peers were added in __init__: their first requests are due now
+            gc.collect()
+            gc.freeze()  # config and policy objects live for the whole run: keep them out of GC scans
+            log.info(
+                "%s %s up on %s (restart counter %d, dataplane %s, control %s, batched socket I/O %s)",
+                self.config.role,
+                self.config.node,
+                self.config.address,
+                self.restart_counter,
+                self.dataplane.name,
+                self.config.control_socket,
+                "on" if self.socket.batched else "off",
+            )
             await self._stopping.wait()
-        finally:
             log.info("stopping")
-            await self.control.stop()
-            self.socket.close()
+        finally:
+            if control_started:
+                await self.control.stop()
+            if self.socket is not None:
+                self.socket.close()
             self.dataplane.stop()
-
-    def heartbeat_start(self) -> None:
-        start = getattr(self.heartbeat, "start", None)
-        if start is not None:
-            start()
 
     def _on_sighup(self) -> None:
         with contextlib.suppress(CommandError):

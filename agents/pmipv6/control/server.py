@@ -36,7 +36,9 @@ class ControlServer:
         sock_path = Path(self.path)
         sock_path.parent.mkdir(parents=True, exist_ok=True)
         if sock_path.is_socket():
-            sock_path.unlink()  # a stale socket from a previous run; the pidfile guards a live one
+            if _answers(self.path):
+                raise OSError(f"control socket {self.path} is in use by a running agent")
+            sock_path.unlink()  # a stale socket left by an agent that died
         old_umask = os.umask(0o177)
         try:
             self._server = await asyncio.start_unix_server(self._serve, path=self.path, limit=MAX_REQUEST)
@@ -87,6 +89,18 @@ class ControlServer:
             log.exception("control command %s failed", request["command"])
             return _reply_error(f"internal error in {request['command']}; see the agent log")
         return (json.dumps({"ok": True, "result": result}, default=str) + "\n").encode()
+
+
+def _answers(path: str) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(1.0)
+        try:
+            s.connect(path)
+        except OSError:
+            return False
+    return True
 
 
 def _reply_error(message: str) -> bytes:
