@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import select
 import socket
 import struct
 import sys
@@ -143,7 +144,9 @@ def paced(sock, dest, tmpl, rate: float, duration: float, seq_start: int) -> dic
                     statuses[data[6]] = statuses.get(data[6], 0) + 1
         except (BlockingIOError, TimeoutError):
             pass
-        time.sleep(max(0.0, min(next_send - time.monotonic(), 0.0002)))
+        # sleep in select() until the next send is due, waking at once when a reply arrives, so
+        # the measured round trip is the agent's and the kernel's, not this loop's granularity
+        select.select([sock], [], [], max(0.0, next_send - time.monotonic()) if now < end else 0.05)
     rtts.sort()
 
     def pct(p: float) -> float:
