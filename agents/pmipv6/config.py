@@ -98,6 +98,14 @@ class MagSettings:
 
 
 @dataclass
+class RoutingSettings:
+    """Where the data plane puts its policy routing state (see docs/dataplane.md)."""
+
+    table: int = 5213  # routing table for the data plane's routes
+    rule_priority: int = 5213  # base priority; the data plane uses this one and the next two
+
+
+@dataclass
 class MobileNodePolicy:
     id: str
     mac: str | None = None
@@ -122,6 +130,8 @@ class AgentConfig:
     mag: MagSettings | None = None
     mobile_nodes: list[MobileNodePolicy] = field(default_factory=list)
     offload: list = field(default_factory=list)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    tunnel_mtu: int | None = None  # None: derived from the egress link towards the peer, minus 40
     source: str = ""  # the file text, for the loaded-config digest
 
     @property
@@ -214,7 +224,8 @@ class _Checker:
 
 _TOP = {
     "node", "role", "domain", "address", "control_socket", "state_dir", "dataplane", "log_level",
-    "replay_protection", "auth", "heartbeat", "lma", "mag", "mobile_nodes", "offload",
+    "replay_protection", "auth", "heartbeat", "lma", "mag", "mobile_nodes", "offload", "routing",
+    "tunnel_mtu",
 }  # fmt: skip
 
 
@@ -262,6 +273,8 @@ def parse_config(text: str, origin: str = "<config>") -> AgentConfig:
 
     nodes = _parse_mobile_nodes(c, top.get("mobile_nodes"))
     offload = c.items(top.get("offload"), "offload")
+    routing = _parse_routing(c, top.get("routing"))
+    tunnel_mtu = c.integer(top.get("tunnel_mtu"), "tunnel_mtu", None, 1280, 9000)
 
     cfg = AgentConfig(
         node=c.text(top.get("node"), "node", ""),
@@ -281,11 +294,27 @@ def parse_config(text: str, origin: str = "<config>") -> AgentConfig:
         mag=mag,
         mobile_nodes=nodes,
         offload=offload,
+        routing=routing,
+        tunnel_mtu=tunnel_mtu,
         source=text,
     )
     if c.problems:
         raise ConfigError(c.problems)
     return cfg
+
+
+def _parse_routing(c: _Checker, raw) -> RoutingSettings:
+    r = c.mapping(raw, "routing", {"table", "rule_priority"})
+    # 253..255 are the kernel's default/main/local tables, 0 is "unspecified"; the data plane uses
+    # rule_priority .. rule_priority+2, which must stay below the main-table rule (32766)
+    table = c.integer(r.get("table"), "routing.table", 5213, 1, 0xFFFFFFFF)
+    if table in (253, 254, 255):
+        c.fail("routing.table", f"{table} is a reserved kernel table (default/main/local)")
+        table = 5213
+    return RoutingSettings(
+        table=table,
+        rule_priority=c.integer(r.get("rule_priority"), "routing.rule_priority", 5213, 1, 32763),
+    )
 
 
 def _parse_lma(c: _Checker, raw) -> LmaSettings:

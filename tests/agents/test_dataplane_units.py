@@ -1,0 +1,332 @@
+"""Data-plane pieces without namespaces: config keys, the relay's checksum, TCP segmentation and
+segment merging (offload), and the reverse-path prefix check."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import random
+import socket
+import struct
+
+import pytest
+import yaml
+
+from pmipv6.config import ConfigError, parse_config
+from pmipv6.dataplane import relay as r
+
+BASE = {
+    "node": "mag1",
+    "role": "mag",
+    "address": "2001:db8:c::2",
+    "control_socket": "/run/pmipv6/mag1.sock",
+    "state_dir": "/var/lib/pmipv6/mag1",
+    "mag": {"lma": {"address": "2001:db8:c::1"}},
+}
+
+
+def parse(**extra):
+    return parse_config(yaml.safe_dump({**BASE, **extra}))
+
+
+def problems(**extra) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse(**extra)
+    return info.value.problems
+
+
+def test_routing_and_tunnel_mtu_defaults_and_values():
+    cfg = parse()
+    assert (cfg.routing.table, cfg.routing.rule_priority, cfg.tunnel_mtu) == (5213, 5213, None)
+    cfg = parse(routing={"table": 100, "rule_priority": 1000}, tunnel_mtu=1400)
+    assert (cfg.routing.table, cfg.routing.rule_priority, cfg.tunnel_mtu) == (100, 1000, 1400)
+    assert parse(routing={"table": 7}).routing.rule_priority == 5213
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"routing": {"table": "x"}}, "routing.table: expected an integer, got 'x'"),
+        ({"routing": {"table": 254}}, "routing.table: 254 is a reserved kernel table (default/main/local)"),
+        ({"routing": {"table": 0}}, "routing.table: 0 out of range 1..4294967295"),
+        ({"routing": {"rule_priority": 32766}}, "routing.rule_priority: 32766 out of range 1..32763"),
+        ({"routing": {"rule_priority": True}}, "routing.rule_priority: expected an integer, got True"),
+        ({"routing": {"tabel": 5}}, "routing.tabel: unknown key"),
+        ({"routing": [1]}, "routing: expected a mapping, got list"),
+        ({"tunnel_mtu": 1279}, "tunnel_mtu: 1279 out of range 1280..9000"),
+        ({"tunnel_mtu": 9001}, "tunnel_mtu: 9001 out of range 1280..9000"),
+        ({"tunnel_mtu": "1400"}, "tunnel_mtu: expected an integer, got '1400'"),
+    ],
+)
+def test_routing_and_tunnel_mtu_errors(extra, expected):
+    assert expected in problems(**extra)
+
+
+def test_all_problems_at_once():
+    got = problems(routing={"table": -1, "rule_priority": 0}, tunnel_mtu=1)
+    assert len([p for p in got if p.startswith(("routing.", "tunnel_mtu"))]) == 3
+
+
+# -- checksums and packets ----------------------------------------------------------------------
+def reference_checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+@pytest.mark.parametrize("size", [0, 2, 40, 1440, 1441, 65000])
+def test_checksum_matches_rfc1071(size):
+    rnd = random.Random(size)
+    for _ in range(20):
+        data = rnd.randbytes(size)
+        padded = data + (b"\0" if size % 2 else b"")
+        assert r._checksum(padded) == reference_checksum(data)
+    assert r._checksum(b"\xff\xff" * 10) == 0xFFFF
+    assert r._checksum(bytes(10)) == 0
+
+
+SRC, DST = "2001:db8:100:1::10", "2001:db8:e::2"
+
+
+def tcp_segment(seq: int, payload: bytes, flags: int = r.TCP_ACK, ack: int = 77, src: str = SRC) -> bytes:
+    options = b"\x01\x01\x08\x0a" + struct.pack("!II", 1000, 2000)  # NOP NOP timestamps
+    thl = 20 + len(options)
+    tcp = struct.pack("!HHIIBBHHH", 40000, 5201, seq, ack, (thl // 4) << 4, flags, 502, 0, 0) + options
+    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, DST)
+    length = thl + len(payload)
+    pseudo = s + d + struct.pack("!IxxxB", length, 6)
+    csum = ~reference_checksum(pseudo + tcp + payload) & 0xFFFF
+    tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
+    ip = struct.pack("!IHBB", 6 << 28, length, 6, 64) + s + d
+    return ip + tcp + payload
+
+
+def valid_tcp(packet: bytes) -> bool:
+    length = struct.unpack_from("!H", packet, 4)[0]
+    pseudo = packet[8:40] + struct.pack("!IxxxB", length, 6)
+    return reference_checksum(pseudo + packet[40:]) == 0xFFFF
+
+
+def segment(merged: bytes) -> list[bytes]:
+    """What the kernel does with a merged (GSO TCPV6) packet: cut it at gso_size again."""
+    flags, gso_type, hdr_len, gso_size, csum_start, csum_off = r.VNET.unpack_from(merged)
+    assert (flags, gso_type, csum_start, csum_off) == (r.F_NEEDS_CSUM, r.GSO_TCPV6, 40, 16)
+    packet = merged[r.VNET_LEN :]
+    head, payload = packet[:hdr_len], packet[hdr_len:]
+    seq, tcp_flags = struct.unpack_from("!I", head, 44)[0], head[53]
+    out = []
+    for at in range(0, len(payload), gso_size):
+        chunk = payload[at : at + gso_size]
+        last = at + gso_size >= len(payload)
+        h = bytearray(head)
+        struct.pack_into("!H", h, 4, hdr_len - 40 + len(chunk))
+        struct.pack_into("!I", h, 44, (seq + at) & 0xFFFFFFFF)
+        h[53] = tcp_flags if last else tcp_flags & ~(r.TCP_PSH | r.TCP_FIN)
+        h[56:58] = b"\0\0"
+        pseudo = h[8:40] + struct.pack("!IxxxB", len(h) - 40 + len(chunk), 6)
+        struct.pack_into("!H", h, 56, ~reference_checksum(pseudo + h[40:] + chunk) & 0xFFFF)
+        out.append(bytes(h) + chunk)
+    return out
+
+
+class Relay:
+    """A real relay object whose sockets are replaced: recvmmsg is fed from a list, the 'TUN'
+    is one end of a datagram socket pair, sendmmsg is captured."""
+
+    def __init__(self, direction: str, vnet: bool = True):
+        self.ctl, self._other = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        fd = os.memfd_create("test-stats", 0)
+        os.ftruncate(fd, r.SLOTS * 8)
+        self.relay = r.Relay(direction, self.ctl.detach(), fd, 0, 2048, vnet)
+        self.tun, self.tun_peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.tun_peer.setblocking(False)
+        self.queue: list[bytes] = []
+        self.sent: list[bytes] = []
+        ring = self.relay.ring
+        harness = self
+
+        class FakeLibc:
+            @staticmethod
+            def recvmmsg(sock, address, batch, flags, timeout):
+                n = min(batch, len(harness.queue))
+                for k in range(n):
+                    packet = harness.queue.pop(0)
+                    ring.data[k * ring.slot : k * ring.slot + len(packet)] = packet
+                    ring.lens[k * ring.lstep + ring.loff] = len(packet)
+                return n
+
+            @staticmethod
+            def sendmmsg(sock, address, count, flags):
+                first = (address - ring.address) // r._HDR
+                for k in range(first, first + count):
+                    start = k * ring.slot + (r.VNET_LEN if vnet else 0)
+                    harness.sent.append(bytes(ring.data[start : start + ring.iov_lens[2 * k + 1]]))
+                return count
+
+        self.relay.libc = FakeLibc()
+
+    def down(self, packets: list[bytes], prefixes: list | None = None, mtu: int = 1460) -> list[bytes]:
+        self.queue = list(packets)
+        peer = r._Peer("x", self.tun.fileno(), -1, False, mtu)
+        if prefixes is not None:
+            peer.set_prefixes(prefixes)
+            peer.rpf = True
+        if self.relay.vnet:
+            self.relay._from_tunnel_merging(peer)
+        else:
+            self.relay._from_tunnel(peer)
+        out = []
+        if self.tun_peer.fileno() < 0:
+            return out
+        while True:
+            try:
+                out.append(self.tun_peer.recv(70000))
+            except BlockingIOError:
+                return out
+
+    def up(self, packets: list[bytes]) -> list[bytes]:
+        for p in packets:
+            self.tun_peer.send(p)
+        self.tun.setblocking(False)
+        self.sent = []
+        self.relay._from_tun(r._Peer("x", self.tun.fileno(), -1, False))
+        return self.sent
+
+    def counter(self, name: str) -> int:
+        return self.relay.st[r.COUNTERS.index(name)]
+
+    def close(self):
+        for s in (self._other, self.tun, self.tun_peer):
+            s.close()
+
+
+@pytest.fixture
+def down():
+    h = Relay("down")
+    yield h
+    h.close()
+
+
+def test_merged_segments_cut_again_are_byte_exact(down):
+    rnd = random.Random(5)
+    mss = 1388
+    sizes = [mss] * 100 + [555]  # more than one recvmmsg batch, and more than one merged packet
+    seq, segments = 4_294_000_000, []  # wraps around 2**32 on the way
+    for i, size in enumerate(sizes):
+        flags = r.TCP_ACK | (r.TCP_PSH if i == len(sizes) - 1 else 0)
+        segments.append(tcp_segment(seq & 0xFFFFFFFF, rnd.randbytes(size), flags))
+        seq += size
+    assert all(valid_tcp(s) for s in segments)
+    merged = down.down(segments)
+    assert len(merged) == 3  # 46 + 46 + 9 segments: each merged packet stays below 65000 octets
+    assert down.counter("gro_packets") == 3 and down.counter("tunnel_rx") == len(segments)
+    again = [s for m in merged for s in segment(m)]
+    assert again == segments  # lengths, sequence numbers, PSH on the very last, checksums
+    for m in merged:  # the checksum field carries the pseudo-header sum the kernel completes
+        packet = bytearray(m[r.VNET_LEN :]) + b"\0"
+        r._complete_checksum(packet, 0, len(packet) - 1, 40, 16)
+        assert valid_tcp(bytes(packet[:-1]))
+        assert struct.unpack_from("!H", packet, 4)[0] == len(packet) - 1 - 40
+
+
+def test_merge_keeps_flows_order_and_header_changes_apart(down):
+    a1, a2 = tcp_segment(1000, b"a" * 100), tcp_segment(1100, b"b" * 100)
+    other_flow = tcp_segment(1200, b"c" * 100, src="2001:db8:100:1::11")
+    gap = tcp_segment(5000, b"d" * 100)
+    other_ack = tcp_segment(5100, b"e" * 100, ack=78)
+    syn = tcp_segment(9, b"", flags=r.TCP_SYN)
+    ce = bytearray(tcp_segment(5200, b"f" * 100, ack=78))
+    ce[1] |= 0x30  # ECN CE: must not vanish into a merged packet
+    icmp = struct.pack("!IHBB", 6 << 28, 8, 58, 64) + bytes(32) + bytes(8)
+    out = down.down([a1, a2, other_flow, gap, other_ack, syn, bytes(ce), icmp])
+    assert len(out) == 7
+    assert r.VNET.unpack_from(out[0])[1] == r.GSO_TCPV6 and segment(out[0]) == [a1, a2]
+    assert [o[r.VNET_LEN :] for o in out[1:]] == [other_flow, gap, other_ack, syn, bytes(ce), icmp]
+    assert all(o[: r.VNET_LEN] == r.NO_VNET for o in out[1:])
+
+
+def test_down_reverse_path_check_drops_and_counts(down):
+    hnp = [(ipaddress.IPv6Address("2001:db8:100:1::").packed.hex(), 64)]
+    good = tcp_segment(1, b"x" * 10)
+    spoofed = tcp_segment(1, b"x" * 10, src="2001:db8:bad::1")
+    garbage = b"\x45" + bytes(59)  # IPv4 inside an IPv6 tunnel: not ours either
+    out = down.down([good, spoofed, garbage, good], prefixes=hnp)
+    assert [o[r.VNET_LEN :] for o in out] == [good, good]
+    assert down.counter("rpf_drop") == 2 and down.counter("tunnel_rx") == 4
+
+
+def test_down_without_offload_and_tun_write_errors():
+    h = Relay("down", vnet=False)
+    try:
+        packets = [tcp_segment(i * 10, b"y" * 10) for i in range(3)]
+        assert h.down(packets) == packets
+        h.tun_peer.close()  # the 'TUN' is gone: writes fail, the relay counts and carries on
+        assert h.down(packets) == []
+        assert h.counter("tun_write_error") == 3 and h.counter("tunnel_rx") == 6
+    finally:
+        h.close()
+
+
+@pytest.mark.parametrize("vnet", [True, False])
+def test_up_filters_and_completes_partial_checksums(vnet):
+    h = Relay("up", vnet=vnet)
+    try:
+        hdr = (lambda *f: r.VNET.pack(*f)) if vnet else (lambda *f: b"")
+        data = tcp_segment(7, b"z" * 301)
+        partial = bytearray(data)
+        length = struct.unpack_from("!H", partial, 4)[0]
+        struct.pack_into(
+            "!H", partial, 56, reference_checksum(partial[8:40] + struct.pack("!IxxxB", length, 6))
+        )
+        mld = struct.pack("!IHBB", 6 << 28, 8, 0, 1) + bytes(16) + ipaddress.IPv6Address("ff02::16").packed
+        mld += bytes(8)
+        sent = h.up(
+            [
+                hdr(0, 0, 0, 0, 0, 0) + data,
+                hdr(0, 0, 0, 0, 0, 0) + mld,
+                hdr(0, 0, 0, 0, 0, 0) + b"short",
+            ]
+            + ([hdr(r.F_NEEDS_CSUM, 0, 0, 0, 40, 16) + bytes(partial)] if vnet else [])
+        )
+        assert sent == [data] * (2 if vnet else 1)
+        assert h.counter("filtered") == 2 and h.counter("tunnel_tx") == len(sent)
+    finally:
+        h.close()
+
+
+def test_reverse_path_set_updates_incrementally():
+    def hx(p: str) -> str:
+        return ipaddress.IPv6Address(p).packed.hex()
+
+    def allowed(peer, src: str) -> bool:
+        return peer.source_allowed(bytearray(8) + ipaddress.IPv6Address(src).packed, 0)
+
+    peer = r._Peer("x", -1, -1, True)
+    peer.update([[hx("2001:db8:100:1::"), 64], [hx("2001:db8:100:2::"), 64], [hx("2001:db8:200::"), 48]])
+    assert allowed(peer, "2001:db8:100:2::1") and allowed(peer, "2001:db8:200:5::1")
+    peer.update([], [[hx("2001:db8:100:2::"), 64], [hx("2001:db8:200::"), 48], [hx("2001:db8:9::"), 64]])
+    assert allowed(peer, "2001:db8:100:1::1")
+    assert not allowed(peer, "2001:db8:100:2::1") and not allowed(peer, "2001:db8:200:5::1")
+    assert len(peer.groups) == 1  # the empty /48 group is gone
+    peer.update([[hx("2001:db8:100:3::"), 64]], reset=True)
+    assert allowed(peer, "2001:db8:100:3::1") and not allowed(peer, "2001:db8:100:1::1")
+
+
+def test_packets_coalesced_before_the_socket_are_cut_to_the_tunnel_mtu(down):
+    big = bytearray(tcp_segment(10, random.Random(3).randbytes(5000), r.TCP_ACK | r.TCP_PSH))
+    big[56:58] = b"\xde\xad"  # GRO leaves the first segment's checksum: stale
+    udp = struct.pack("!IHBB", 6 << 28, 3000, 17, 64) + bytes(32) + bytes(3000)
+    out = down.down([bytes(big), udp], mtu=1460)
+    assert down.counter("oversize") == 2
+    flags, gso_type, hdr_len, gso_size, _s, _o = r.VNET.unpack_from(out[0])
+    assert (flags, gso_type, hdr_len, gso_size) == (r.F_NEEDS_CSUM, r.GSO_TCPV6, 72, 1460 - 72)
+    packet = bytearray(out[0][r.VNET_LEN :]) + b"\0"
+    r._complete_checksum(packet, 0, len(packet) - 1, 40, 16)  # what the kernel does with it
+    assert valid_tcp(bytes(packet[:-1]))
+    pieces = segment(out[0])
+    assert all(valid_tcp(p) and len(p) <= 1460 for p in pieces)
+    assert b"".join(p[72:] for p in pieces) == bytes(big[72:])
+    assert out[1] == r.NO_VNET + udp  # not TCP: as it came; the kernel decides (forward or PTB)
