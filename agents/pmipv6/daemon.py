@@ -3,6 +3,13 @@
 The daemon is glue: it owns the raw MH socket, the control socket, signals and the wake-up
 timer, and hands decoded messages to the pure engines.  SIGHUP reloads the config without
 dropping bindings; SIGTERM/SIGINT stop the agent and remove the kernel state it created.
+
+State persistence (``pmipv6.store``, on unless ``PMIPV6_PERSIST=0``): at start the stored
+bindings are restored before the socket opens; afterwards the engines record their changes and
+a group commit covers each receive batch: the socket's ``before_flush`` gate starts it when the
+batch ends and holds the batch's replies until it is durable (``GroupCommitter``); timer runs
+and control commands start one too.  So no PBA or PBU leaves before the state behind it is on
+disk.  The Restart Counter lives in the same store, whatever the setting.
 """
 
 from __future__ import annotations
@@ -18,13 +25,13 @@ import signal
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 from . import __version__, dataplane
 from .config import AgentConfig, ConfigError, load_config
 from .control import metrics
 from .control.server import CommandError, ControlServer
 from .heartbeat import HeartbeatMonitor
+from .store import GroupCommitter, StateStore
 from .timers import Timers
 from .transport import MobilityHeaderSocket
 from .wire import (
@@ -46,25 +53,10 @@ log = logging.getLogger("pmipv6.agent")
 BINDING_ERROR_RATE = 100.0  # per second; RFC 6275 §9.3.3 asks for rate limiting
 
 
-def bump_restart_counter(state_dir: str) -> int:
-    """Persist and return this start's Restart Counter (RFC 5847 §5.2): +1 on every start."""
-    path = Path(state_dir) / "restart_counter"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        previous = int(path.read_text().strip())
-    except FileNotFoundError:
-        previous = 0
-    except ValueError:
-        log.warning("%s is not a number; restarting the counter", path)
-        previous = 0
-    value = (previous + 1) & 0xFFFFFFFF
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w") as fh:
-        fh.write(f"{value}\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return value
+def persistence_enabled() -> bool:
+    """``PMIPV6_PERSIST=0`` (or false/no/off) keeps bindings in memory only (benchmarks,
+    comparisons); a ``persistence`` config key is the intended long-term switch."""
+    return os.environ.get("PMIPV6_PERSIST", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 class TokenBucket:
@@ -90,8 +82,17 @@ class Agent:
         self.stats: Counter = Counter()
         self.timers = Timers()
         self.started = clock()
-        self.restart_counter = bump_restart_counter(config.state_dir)
-        self.dataplane = dataplane.create(config.dataplane)
+        self.persist = persistence_enabled()
+        self.store = StateStore(config.state_dir, config.node, config.role, load=self.persist)
+        try:
+            self.restart_counter = self.store.bump_restart_counter()
+            if not self.persist:
+                dropped = self.store.clear_bindings()
+                log.info("persistence off (PMIPV6_PERSIST=0): %d stored binding(s) discarded", dropped)
+            self.dataplane = dataplane.create(config.dataplane)
+        except BaseException:
+            self.store.close()
+            raise
         self.socket: MobilityHeaderSocket | None = None
         self.control: ControlServer | None = None
         self._be_bucket = TokenBucket(BINDING_ERROR_RATE, clock)
@@ -99,6 +100,7 @@ class Agent:
         self._wake_at: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
+        self.committer: GroupCommitter | None = None
 
         if config.role == "lma":
             from .lma import LocalMobilityAnchor
@@ -211,7 +213,37 @@ class Agent:
             self.timers.run_due(now)
         except Exception:  # a timer bug must not stop the agent
             log.exception("timer processing failed")
+        self.commit()  # expiry and deletions send nothing, so no flush would commit them
         self.rearm()
+
+    # --- persistence -------------------------------------------------------------------------
+    def restore(self) -> None:
+        """Take back the stored engine state (data plane started, socket not yet open)."""
+        cfg = self.config
+        if self.persist:
+            if cfg.role == "lma":
+                journal = self.store.lma_journal(cfg.replay_protection.mode)
+            else:
+                journal = self.store.mag_journal()
+            counts = self.engine.restore(self.store.snapshot, journal, self.clock())
+            self.store.snapshot = None  # the rows are engine objects now
+            self.commit()  # what expired while we were down is gone from the file too
+            if any(counts.values()):
+                log.info(
+                    "restored state from %s: %s",
+                    self.store.path,
+                    ", ".join(f"{n} {k}" for k, n in counts.items()),
+                )
+            else:
+                log.info("no stored bindings in %s", self.store.path)
+
+    def commit(self) -> None:
+        """Make the engines' pending changes durable: start a group commit while serving (what
+        is sent meanwhile waits for it), else commit right here."""
+        if self.committer is not None:
+            self.committer.kick()
+        elif self.store.conn is not None:
+            self.store.commit()
 
     # --- control API -------------------------------------------------------------------------
     def handlers(self) -> dict:
@@ -220,12 +252,23 @@ class Agent:
             "bindings": lambda req: self.engine.bindings(),
             "peers": lambda req: self.heartbeat.peers(),
             "metrics": lambda req: self.metrics_text(),
-            "reload": lambda req: self.reload(),
+            "reload": self._committing(lambda req: self.reload()),
         }
         if self.config.role == "mag":
-            h["attach"] = self._attach
-            h["detach"] = self._detach
+            h["attach"] = self._committing(self._attach)
+            h["detach"] = self._committing(self._detach)
         return h
+
+    def _committing(self, handler):
+        """A control command that changes state: commit what it changed before answering."""
+
+        def run(req):
+            try:
+                return handler(req)
+            finally:
+                self.commit()
+
+        return run
 
     def _attach(self, req: dict):
         mac = req.get("mac")
@@ -271,6 +314,7 @@ class Agent:
             "pid": os.getpid(),
             "uptime": round(self.clock() - self.started, 3),
             "restart_counter": self.restart_counter,
+            "persistence": str(self.store.path) if self.persist else None,
             "dataplane": self.dataplane.name,
             "bindings": self.binding_count(),
             "peers_up": sum(1 for p in peers if p["state"] == "up"),
@@ -292,7 +336,7 @@ class Agent:
             ),
             "restart_counter": ("This agent's RFC 5847 Restart Counter", [({}, self.restart_counter)]),
         }
-        sources = [self.stats, self.engine.stats, self.heartbeat.stats]
+        sources = [self.stats, self.engine.stats, self.heartbeat.stats, self.store.stats]
         return metrics.render(sources, gauges)
 
     def reload(self) -> dict:
@@ -325,9 +369,13 @@ class Agent:
         control_started = False
         self.dataplane.start()
         try:
+            self.restore()
             batch_env = os.environ.get("PMIPV6_BATCH_IO")  # "0": one system call per packet
             batched = None if batch_env is None else batch_env != "0"
             self.socket = MobilityHeaderSocket(self.config.address, self.on_packet, self.stats, batched)
+            if self.persist:
+                self.committer = GroupCommitter(self.store, self._loop, self.socket.release)
+                self.socket.before_flush = self.committer.ticket
             self.socket.after_batch = self.rearm
             self.socket.start(self._loop)
             self.control = ControlServer(self.config.control_socket, self.handlers())
@@ -354,13 +402,18 @@ class Agent:
         finally:
             if control_started:
                 await self.control.stop()
+            if self.committer is not None:
+                self.committer.close()  # the last commits, then what waited for them is released
+                self.committer = None
             if self.socket is not None:
                 self.socket.close()
+            self.store.close()
             self.dataplane.stop()
 
     def _on_sighup(self) -> None:
         with contextlib.suppress(CommandError):
             self.reload()
+        self.commit()  # a new pool layout or replay mode rewrites stored state
 
 
 def _raw(text: str) -> bytes:

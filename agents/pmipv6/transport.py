@@ -6,6 +6,17 @@ batches: up to ``MAX_DRAIN`` packets per readiness event, received and sent with
 recvmmsg/sendmmsg where libc has them (``batchio``), else one recvfrom/sendto per packet.
 Replies produced while a batch is handled leave together when it ends; a send outside a batch
 (a timer, a control command) is flushed on the next loop iteration.
+
+Write-ahead gate (state persistence): when ``before_flush`` is set, every message is queued,
+and before queued messages go out ``before_flush()`` is asked: it commits the state changes made
+so far (or schedules them into the next group commit) and returns None when the messages may
+leave now, or a ticket: they are then held, in order, until ``release(n)`` with ``n >= ticket``
+says the commit covering them is durable.  It is asked after every chunk of a receive batch (so
+the disk flush for one chunk overlaps the processing of the next, and the drain goes on until
+the queue is empty), at the end of each batch (also one that sent nothing: its changes are
+committed too), before the deferred flush of sends outside a batch, and on the
+one-packet-per-call path at the end of each batch.  No reply leaves before the state change it
+acknowledges is durable.
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 
 from . import batchio
@@ -47,6 +58,9 @@ class MobilityHeaderSocket:
         self._in_batch = False
         self._flush_pending = False
         self._text_cache: dict[bytes, tuple] = {}
+        self.before_flush: Callable[[], int | None] | None = None  # the write-ahead gate (docstring)
+        self._out: list[tuple[bytes, bytes]] = []  # queued while a gate is set
+        self._held: deque[tuple[int | None, list[tuple[bytes, bytes]]]] = deque()  # (ticket, messages)
         self.after_batch: Callable[[], None] | None = None  # e.g. re-arm timers once per batch
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -54,8 +68,10 @@ class MobilityHeaderSocket:
         loop.add_reader(self.sock.fileno(), self._readable)
 
     def close(self) -> None:
-        if self._sender is not None:
+        """Send what is queued or held (the caller has made the state durable first) and close."""
+        if self._sender is not None or self.before_flush is not None:
             self._flush()
+        self.release(None)
         if self._loop is not None:
             self._loop.remove_reader(self.sock.fileno())
         self.sock.close()
@@ -70,8 +86,8 @@ class MobilityHeaderSocket:
                 self._drain_single()
         finally:
             self._in_batch = False
-            if self._sender is not None:
-                self._flush()
+            if self._sender is not None or self.before_flush is not None:
+                self._flush()  # with a gate: also when nothing was sent, for the batch's changes
             if self.after_batch is not None:
                 self.after_batch()
 
@@ -90,7 +106,13 @@ class MobilityHeaderSocket:
             for data, src in packets:
                 self._deliver(data, src)
             handled += len(packets)
-            if len(packets) < batchio.BATCH:
+            if self.before_flush is not None:
+                # write-ahead gate: each chunk is committed (or joins the next group commit) as it
+                # is done, and replies whose commit became durable meanwhile leave now, so the
+                # disk flush of one chunk overlaps the processing of the next; the drain goes on
+                # until the queue is empty
+                self._flush()
+            elif len(packets) < batchio.BATCH:
                 return
 
     def _drain_single(self) -> None:
@@ -117,6 +139,10 @@ class MobilityHeaderSocket:
 
     # --- send ----------------------------------------------------------------------------------
     def send(self, dest: bytes, data: bytes) -> None:
+        if self.before_flush is not None:
+            self._out.append((dest, data))
+            self._schedule_flush()
+            return
         sender = self._sender
         if sender is not None:
             if not sender.add(dest, data):
@@ -124,16 +150,66 @@ class MobilityHeaderSocket:
                 if not sender.add(dest, data):  # larger than any Mobility Header: send alone
                     self._send_single(dest, data)
                     return
-            if self._loop is None:
-                self._flush()
-            elif not self._in_batch and not self._flush_pending:
-                self._flush_pending = True
-                self._loop.call_soon(self._flush)
+            self._schedule_flush()
             return
         self._send_single(dest, data)
 
+    def _schedule_flush(self) -> None:
+        if self._loop is None:
+            self._flush()
+        elif not self._in_batch and not self._flush_pending:
+            self._flush_pending = True
+            self._loop.call_soon(self._flush)
+
     def _flush(self) -> None:
         self._flush_pending = False
+        gate = self.before_flush
+        if gate is None:
+            self._sender_flush()
+            return
+        try:
+            ticket = gate()
+        except Exception:  # a failing gate must not silence the agent; it reports its own errors
+            log.exception("before_flush failed; sending anyway")
+            ticket = None
+        out = self._out
+        if not out:
+            return
+        self._out = []
+        if ticket is None:
+            if self._held:  # everything recorded so far is durable: older held messages go first
+                self.release(None)
+            self._transmit(out)
+        else:
+            self._held.append((ticket, out))
+
+    def release(self, done: int | None) -> None:
+        """The commit with ticket ``done`` is durable: send what waited for it (None: everything)."""
+        held = self._held
+        ready: list[tuple[bytes, bytes]] = []
+        while held and (done is None or held[0][0] is None or held[0][0] <= done):
+            ready.extend(held.popleft()[1])
+        if ready:
+            self._transmit(ready)
+
+    def held(self) -> int:
+        return sum(len(messages) for _, messages in self._held)
+
+    def _transmit(self, messages: list[tuple[bytes, bytes]]) -> None:
+        sender = self._sender
+        if sender is None:
+            for dest, data in messages:
+                self._send_single(dest, data)
+            return
+        add = sender.add
+        for dest, data in messages:
+            if not add(dest, data):
+                self._sender_flush()
+                if not add(dest, data):
+                    self._send_single(dest, data)
+        self._sender_flush()
+
+    def _sender_flush(self) -> None:
         dropped = self._sender.flush()
         if dropped:
             self.stats[("send_failed",)] += dropped

@@ -2,6 +2,10 @@
 
 No sockets, no sleeping, no real time: the clock, the sender, the data plane and the timer heap
 are injected, so the daemon, the tests and the benchmark drive the same code.
+
+Persistence: with a ``journal`` (``pmipv6.store.LmaJournal``) attached by ``restore``, every
+change to an entry is recorded there (a dict store; the daemon commits once per batch, before
+the PBAs leave), and the pool logs its own allocation changes.
 """
 
 from __future__ import annotations
@@ -201,6 +205,7 @@ class LocalMobilityAnchor:
         self.pool = PrefixPool(self.policy.pools, self.policy.hnp_length, self.policy.static_owner)
         self.replay = ReplayGuard(self.policy.replay_mode, self.policy.window_ms)
         self.config = config
+        self.journal = None  # pmipv6.store.LmaJournal once restore() attached one
 
     # ------------------------------------------------------------------------------------------
     # configuration
@@ -211,12 +216,15 @@ class LocalMobilityAnchor:
         old = self.policy
         new = LmaPolicy(config)
         cache = self.cache
+        journal = self.journal
         if not self.pool.same_layout(new.pools, new.hnp_length):
             pool = PrefixPool(new.pools, new.hnp_length, new.static_owner)
             for b in cache:
                 for key in b.hnp_keys():
                     pool.claim(key)
             self.pool = pool
+            if journal is not None:
+                journal.use_pool(pool, new.pools, new.hnp_length, rewrite=True)
         else:
             self.pool.set_reserved(new.static_owner, lambda key: key in cache.by_hnp)
         # re-point bindings at the new profile strings and MAG address objects (memory sharing)
@@ -230,10 +238,81 @@ class LocalMobilityAnchor:
         if old.replay_mode != new.replay_mode:
             for b in cache:  # timestamps and sequence numbers are not comparable
                 b.stamp = None
+                if journal is not None:
+                    journal.upsert(b)
+            if journal is not None:
+                journal.meta["replay_mode"] = new.replay_mode
         by_mn = cache.by_mn
         cache.by_mn = {new.served.get(mn, mn): v for mn, v in by_mn.items()}
         self.policy = new
         self.config = config
+
+    # ------------------------------------------------------------------------------------------
+    # persistence
+    def restore(self, snapshot, journal, now: float) -> dict:
+        """Take back the stored state (``pmipv6.store.LmaSnapshot``, or None) and record every
+        later change in ``journal``. Entries that expired while the agent was down are dropped
+        and their prefixes freed; the others get their routes back and their expiry (or
+        MinDelayBeforeBCEDelete) timers resume. Call before the first PBU. Returns counts."""
+        policy, cache, pool = self.policy, self.cache, self.pool
+        counts = {"restored": 0, "expired": 0, "skipped": 0}
+        same_layout = snapshot is not None and snapshot.pool_layout == (policy.pools, policy.hnp_length)
+        if same_layout:
+            counts["skipped"] += pool.restore_state(snapshot.cursors, snapshot.free)
+        elif snapshot is not None and snapshot.pool_layout is not None:
+            log.warning("HNP pools changed while the agent was down: stored allocation cursors not used")
+        self.journal = journal
+        if journal is not None:
+            journal.source = self
+            journal.use_pool(pool, policy.pools, policy.hnp_length, rewrite=not same_layout)
+        if snapshot is None:
+            return counts
+        reset_stamps = snapshot.replay_mode is not None and snapshot.replay_mode != policy.replay_mode
+        freed: list[bytes] = []
+        restored: list[Binding] = []
+        for row in snapshot.bindings:
+            _, hnps, mn_id, ll_id, att, hi, mag, lla, stamp, t0, life, created, state = row
+            b = Binding(mn_id, ll_id, att, hi, hnps, mag, lla, stamp, t0, life)
+            if t0 + life <= now:
+                counts["expired"] += 1
+                freed.extend(b.hnp_keys())
+                if journal is not None:
+                    journal.delete(b)
+                continue
+            if any(key in cache.by_hnp for key in b.hnp_keys()):
+                log.warning("stored binding of %s overlaps another one: dropped", mn_id)
+                counts["skipped"] += 1
+                if journal is not None:
+                    journal.delete(b)
+                continue
+            b.mn_id = policy.served.get(mn_id, mn_id)  # share the profile's objects, as reload does
+            entry = policy.mags.get(mag)
+            if entry is not None:
+                b.mag = entry[0]
+            if lla is not None:
+                b.lla = self._intern_lla(lla)
+            if reset_stamps:
+                b.stamp = None
+                if journal is not None:
+                    journal.upsert(b)
+            b.created = created
+            b.state = state
+            cache.add(b)
+            for key in b.hnp_keys():
+                pool.claim(key)  # bound: never handed out again (a no-op when already allocated)
+            restored.append(b)
+        for key in freed:
+            if key not in cache.by_hnp:
+                pool.release(key)
+        if reset_stamps and journal is not None:
+            journal.meta["replay_mode"] = policy.replay_mode
+        for b in restored:
+            try:
+                self.dataplane.lma_bind(b.mag, [key_to_tuple(k) for k in b.hnp_keys()])
+            except Exception:
+                log.exception("data plane: restoring the routes of %s failed", b.mn_id)
+        counts["restored"] = len(restored)
+        return counts
 
     # ------------------------------------------------------------------------------------------
     # PBU processing, RFC 5213 §5.3.1 order
@@ -347,6 +426,12 @@ class LocalMobilityAnchor:
         ):
             return None
         # accepted: refresh
+        journal = self.journal
+        if journal is not None:
+            if (ll is None or b.ll_id == ll.identifier) and (lla is None or b.lla is not None):
+                journal.refreshed[b.hnps] = b  # timing, stamp, HI, ATT: a refresh-log record
+            else:
+                journal.upsert(b)
         cap = policy.lifetime_max
         granted = cap if pbu.lifetime >= cap else pbu.lifetime & ~3
         old_expiry = b.t0 + b.life
@@ -497,6 +582,8 @@ class LocalMobilityAnchor:
         self._update(b, req, now, granted)
         if now + granted < old_expiry:
             self.cache.schedule(b)  # lifetime shortened: an earlier wheel slot
+        if self.journal is not None:
+            self.journal.upsert(b)
         return self._accept(req, b, granted)
 
     def _update(self, b: Binding, req: _Request, now: float, granted) -> None:
@@ -527,6 +614,8 @@ class LocalMobilityAnchor:
         PBU waiting for exactly this de-registration takes the binding over at once (§5.4.1.2)."""
         self.stats[_DEREG] += 1
         b.stamp = self.replay.stamp_of(req.ts, req.pbu.sequence)
+        if self.journal is not None:
+            self.journal.upsert(b)  # read at commit time: whatever state this ends in
         ack = self._accept(req, b, 0)
         pending = self._pending_by_old.pop(id(b), None) if self._pending_by_old else None
         if pending is not None and self._pending.get((pending.req.mn, pending.req.src)) is pending:
@@ -552,6 +641,8 @@ class LocalMobilityAnchor:
             self._move(b, req.mag)
         self._update(b, req, now, granted)
         self.cache.schedule(b)
+        if self.journal is not None:
+            self.journal.upsert(b)
         self._accept(req, b, granted)
 
     def _defer(self, req: _Request, old: Binding) -> ProxyBindingAck | None:
@@ -642,6 +733,8 @@ class LocalMobilityAnchor:
                 pool.release(key)
             return self._reject(req, INSUFFICIENT_RESOURCES)
         self.stats[_CREATED] += 1
+        if self.journal is not None:
+            self.journal.upsert(b)
         return self._accept(req, b, b.life)
 
     # ------------------------------------------------------------------------------------------
@@ -751,6 +844,8 @@ class LocalMobilityAnchor:
             pool.release(key)
         if self._pending_by_old:
             self._pending_by_old.pop(id(b), None)
+        if self.journal is not None:
+            self.journal.delete(b)
         self.stats[_EXPIRED if expired else _DELETED] += 1
 
     # ------------------------------------------------------------------------------------------

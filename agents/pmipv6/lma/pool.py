@@ -6,6 +6,12 @@ cursor per range (fresh prefixes first, nothing pre-materialised) and a FIFO of 
 so allocation and release are O(1) amortised whatever the pool size.  Prefixes listed as static
 in a policy profile are *reserved*: the cursor skips them and they never return to the free
 list, so they are never handed out dynamically.
+
+Persistence (``pmipv6.store``): the allocation state is the cursors plus the free list (each
+returned prefix numbered in return order); prefixes claimed ahead of a cursor are the bound
+ones, which the binding cache restores.  With ``log`` set, free-list changes since the last
+commit are recorded there (key -> return number, or None when the key left the free list) and
+``cursors_changed`` tells when a cursor moved.
 """
 
 from __future__ import annotations
@@ -59,10 +65,13 @@ class PrefixPool:
             if net.prefixlen > length:
                 raise ValueError(f"pool {text} is longer than /{length}")
             self._ranges.append(_Range(int(net.network_address), 1 << (length - net.prefixlen)))
-        self._free: set[bytes] = set()  # returned prefixes below a cursor
+        self._free: dict[bytes, int] = {}  # returned prefixes below a cursor -> return number
+        self._returned = 0  # return numbers handed out
         self._fifo: deque[bytes] = deque()  # the same, in return order (stale members skipped lazily)
         self._ahead: set[int] = set()  # prefixes at/after a cursor taken by claim()
         self._reserved: set[int] = set()
+        self.log: dict[bytes, int | None] | None = None  # see the module docstring
+        self.cursors_changed = False
         self.set_reserved(reserved)
 
     # -- helpers ------------------------------------------------------------------------------
@@ -107,6 +116,7 @@ class PrefixPool:
             while rng.cursor < rng.count:
                 value = rng.base + (rng.cursor << shift)
                 rng.cursor += 1
+                self.cursors_changed = True
                 if value in self._ahead:
                     self._ahead.discard(value)  # now below the cursor: simply "allocated"
                     continue
@@ -117,7 +127,9 @@ class PrefixPool:
         while fifo:
             key = fifo.popleft()
             if key in free:
-                free.discard(key)
+                del free[key]
+                if self.log is not None:
+                    self.log[key] = None
                 return key
         return None
 
@@ -127,7 +139,9 @@ class PrefixPool:
             return False
         rng, index = self._locate(key)  # type: ignore[misc]
         if index < rng.cursor:
-            self._free.discard(key)  # its FIFO slot goes stale and is skipped later
+            del self._free[key]  # its FIFO slot goes stale and is skipped later
+            if self.log is not None:
+                self.log[key] = None
         else:
             self._ahead.add(int.from_bytes(key[:16], "big"))
         return True
@@ -143,8 +157,11 @@ class PrefixPool:
             return
         if index < rng.cursor:
             if key not in self._free:
-                self._free.add(key)
+                self._returned += 1
+                self._free[key] = self._returned
                 self._fifo.append(key)
+                if self.log is not None:
+                    self.log[key] = self._returned
         else:
             self._ahead.discard(value)
 
@@ -163,7 +180,9 @@ class PrefixPool:
             if index < rng.cursor and not is_bound(key):
                 self.release(key)
         for value in new - old:
-            self._free.discard(self._key(value))
+            key = self._key(value)
+            if self._free.pop(key, None) is not None and self.log is not None:
+                self.log[key] = None
 
     @property
     def size(self) -> int:
@@ -184,3 +203,42 @@ class PrefixPool:
             length == self.length
             and [str(ipaddress.IPv6Network(p, strict=False)) for p in pools] == self.pools
         )
+
+    # -- persistence --------------------------------------------------------------------------
+    def cursors(self) -> list[tuple[str, int]]:
+        """(pool text, cursor) per range, in configuration order."""
+        return [(text, rng.cursor) for text, rng in zip(self.pools, self._ranges, strict=True)]
+
+    def free_list(self) -> list[tuple[bytes, int]]:
+        """The free list as (key, return number), oldest return first."""
+        return sorted(self._free.items(), key=lambda item: item[1])
+
+    def restore_state(self, cursors: dict[str, int], free: Iterable[tuple[bytes, int]]) -> int:
+        """Load stored cursors (by pool text) and free list; call on a fresh pool, before
+        claiming the bound prefixes. Entries that do not fit this pool are skipped; returns how
+        many were."""
+        skipped = 0
+        for text, rng in zip(self.pools, self._ranges, strict=True):
+            cursor = cursors.get(text)
+            if cursor is None:
+                continue
+            if 0 <= cursor <= rng.count:
+                rng.cursor = cursor
+            else:
+                skipped += 1
+        self._free.clear()
+        self._fifo.clear()
+        for key, number in free:
+            where = self._locate(key)
+            if (
+                where is None
+                or where[1] >= where[0].cursor
+                or int.from_bytes(key[:16], "big") in self._reserved
+                or key in self._free
+            ):
+                skipped += 1
+                continue
+            self._free[key] = number
+            self._fifo.append(key)
+            self._returned = max(self._returned, number)
+        return skipped

@@ -62,6 +62,7 @@ class BindingUpdateListEntry:
     handoff: int = 0  # HI of the last accepted registration
     lifetime: int = 0  # granted: min(requested, PBA lifetime)
     expires_at: float | None = None
+    refresh_at: float | None = None  # when the refresh timer of a registered entry fires
     last_status: int | None = None
     bound: bool = False  # data-plane state (routes, RAs) installed
     txn: Transaction | None = field(default=None, repr=False)

@@ -40,6 +40,12 @@ Choices where RFC 5213 / RFC 6275 leave room:
 * **Re-attach**: an entry that is registering, registered or refreshing is returned unchanged (a
   registering one already retransmits on its own); a rejected, failed or deregistering one is
   replaced by a fresh registration.
+* **Persistence**: with a ``journal`` (``pmipv6.store.MagJournal``) attached by ``restore``, each
+  entry is recorded whenever a PBU for it is sent or its registration state changes; the daemon
+  commits before the PBU leaves.  ``restore`` brings entries back after a restart: serving ones
+  are bound again with their expiry and refresh timers (a refresh that came due while the agent
+  was down fires at once, and so does one for a binding that expired meanwhile); exchanges that
+  were in flight (registering, refreshing, de-registering) start again at once.
 """
 
 from __future__ import annotations
@@ -79,6 +85,7 @@ from .bul import (
     REGISTERED,
     REGISTERING,
     REJECTED,
+    STATES,
     BindingUpdateList,
     BindingUpdateListEntry,
     Transaction,
@@ -121,6 +128,7 @@ class MobileAccessGateway:
         self.bul = BindingUpdateList()
         self.clock_offset = 0.0  # LMA clock - our clock, learned from status 156
         self._last_sequence: dict[tuple[str, bytes], int] = {}
+        self.journal = None  # pmipv6.store.MagJournal once restore() attached one
         self._apply(config)
 
     def _apply(self, config: AgentConfig) -> None:
@@ -164,6 +172,9 @@ class MobileAccessGateway:
                 return entry.to_dict(now)
             self._remove(entry)
         requested = [HomeNetworkPrefix.from_str(p).key for p in policy.hnp] or [ALL_ZERO.key]
+        last = self._last_sequence.pop((policy.id, mac_raw), None)
+        if last is not None and self.journal is not None:
+            self.journal.last_sequence[policy.id, mac_raw] = None
         entry = BindingUpdateListEntry(
             mn_id=policy.id,
             mac=mac_raw,
@@ -172,7 +183,7 @@ class MobileAccessGateway:
             lma=self.lma_address,
             requested=requested,
             attach_handoff=hi,
-            sequence=self._last_sequence.pop((policy.id, mac_raw), 0),
+            sequence=last or 0,
         )
         self.bul.add(entry)
         self.stats[("attach",)] += 1
@@ -226,6 +237,60 @@ class MobileAccessGateway:
         self.stats[("reregister_all",)] += 1
         log.warning("LMA restart: re-registering %d mobile node(s)", count)
         return count
+
+    # -- persistence -------------------------------------------------------------------------------
+
+    def restore(self, snapshot, journal, now: float) -> dict:
+        """Take back the stored binding update list (``pmipv6.store.MagSnapshot``, or None) and
+        record every later change in ``journal``. Serving entries whose binding has not expired
+        are bound again (data plane) with their expiry timer; refreshes due by now, and
+        exchanges that were in flight, are scheduled at ``now`` (they run at the first poll,
+        once the socket is up). Call before any attach. Returns counts."""
+        self.journal = journal
+        if journal is not None:
+            journal.source = self
+        counts = {"restored": 0, "serving": 0, "resumed": 0}
+        if snapshot is None:
+            return counts
+        for (mn_id, mac), seq in snapshot.last_sequence.items():
+            self._last_sequence[mn_id, mac] = seq
+        for row in snapshot.entries:
+            if row["state"] not in STATES or self.bul.get(row["mac"]) is not None:
+                log.warning("stored entry of %s (state %r) not usable: dropped", row["mn_id"], row["state"])
+                if journal is not None:
+                    journal.entries[row["mac"]] = None
+                continue
+            entry = BindingUpdateListEntry(**row)
+            self.bul.add(entry)
+            counts["restored"] += 1
+            if entry.state in (REGISTERING, REFRESHING, DEREGISTERING):
+                self.timers.call_at(now, self._resume, entry)
+                counts["resumed"] += 1
+            if not entry.serving or entry.expires_at is None:
+                continue
+            if entry.expires_at > now:
+                self._bind(entry)
+                entry.expiry_timer = self.timers.call_at(entry.expires_at, self._expire, entry)
+                counts["serving"] += 1
+            if entry.state == REGISTERED:
+                due = entry.refresh_at if entry.refresh_at is not None else now
+                entry.refresh_timer = self.timers.call_at(max(due, now), self._refresh, entry)
+                if due <= now:
+                    counts["resumed"] += 1
+        return counts
+
+    def _resume(self, entry: BindingUpdateListEntry) -> None:
+        """Start again the exchange that was in flight when the agent stopped."""
+        if not self.bul.contains(entry) or entry.txn is not None:
+            return
+        lifetime = self.config.mag.binding_lifetime
+        if entry.state == REGISTERING:
+            self._begin(entry, REGISTER, lifetime, entry.attach_handoff, entry.requested)
+        elif entry.state == REFRESHING:
+            self._begin(entry, REFRESH, lifetime, HandoffIndicator.NOT_CHANGED, entry.prefixes)
+        elif entry.state == DEREGISTERING:
+            prefixes = entry.prefixes or entry.requested
+            self._begin(entry, DEREGISTER, 0, entry.handoff or entry.attach_handoff, prefixes)
 
     # -- PBA ---------------------------------------------------------------------------------------
 
@@ -331,8 +396,10 @@ class MobileAccessGateway:
             )
         entry.cancel_binding_timers()
         delay = max(lifetime - self.config.mag.refresh_before, lifetime / 2)
-        entry.refresh_timer = self.timers.call_at(now + delay, self._refresh, entry)
+        entry.refresh_at = now + delay
+        entry.refresh_timer = self.timers.call_at(entry.refresh_at, self._refresh, entry)
         entry.expiry_timer = self.timers.call_at(entry.expires_at, self._expire, entry)
+        self._touch(entry)
 
     def _resynchronise(
         self, entry: BindingUpdateListEntry, txn: Transaction, pba: ProxyBindingAck, sent_at: float | None
@@ -475,6 +542,7 @@ class MobileAccessGateway:
             data = encode(pbu)
         txn.attempts += 1
         txn.outstanding[entry.sequence] = now
+        self._touch(entry)  # the new sequence number (and state) is durable before the PBU leaves
         try:
             self._send(entry.lma, data)
         except OSError as exc:  # unreachable LMA and the like: the retransmission timer still runs
@@ -497,6 +565,12 @@ class MobileAccessGateway:
         entry.expires_at = None
         entry.cancel_binding_timers()
         self._unbind(entry)
+        self._touch(entry)
+
+    def _touch(self, entry: BindingUpdateListEntry) -> None:
+        journal = self.journal
+        if journal is not None and self.bul.contains(entry):
+            journal.entries[entry.mac] = entry
 
     def _bind(self, entry: BindingUpdateListEntry) -> None:
         entry.bound = True
@@ -521,6 +595,10 @@ class MobileAccessGateway:
         self._unbind(entry)
         self.bul.remove(entry)
         self._last_sequence[entry.mn_id, entry.mac] = entry.sequence
+        journal = self.journal
+        if journal is not None:
+            journal.entries[entry.mac] = None
+            journal.last_sequence[entry.mn_id, entry.mac] = entry.sequence
 
     def _access_interface(self, name: str | None):
         interfaces = self.config.mag.access_interfaces
