@@ -183,8 +183,8 @@ def ctl(sock: Path, *args: str, check: bool = True):
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"pmipv6ctl {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
-    if "--json" in args and proc.returncode == 0:
-        return json.loads(proc.stdout)
+    if "--json" in args:  # parsed output, or None when the agent could not answer (check=False)
+        return json.loads(proc.stdout) if proc.returncode == 0 else None
     return proc
 
 
