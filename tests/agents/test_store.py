@@ -13,6 +13,7 @@ import sqlite3
 import pytest
 
 from pmipv6.lma.cache import Binding
+from pmipv6.persist.journal import REFRESH_RECORD
 from pmipv6.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -20,6 +21,7 @@ from pmipv6.store import (
     LmaJournal,
     LmaSnapshot,
     MagSnapshot,
+    RefreshLog,
     StateInUseError,
     StateStore,
 )
@@ -71,6 +73,15 @@ def aside(path, kind: str) -> list[str]:
         for p in path.iterdir()
         if p.name.startswith(f"{STATE_FILE}.{kind}-") and not p.name.endswith(("-wal", "-shm"))
     )
+
+
+def log_records(store: StateStore) -> list[tuple]:
+    """Every record in the store's refresh log (read through a second reader)."""
+    reader = RefreshLog(store.dir, store.refresh_log.store_id, fresh=False)
+    try:
+        return [r for _, block in reader.load() for r in REFRESH_RECORD.iter_unpack(block)]
+    finally:
+        reader.close()
 
 
 def rows(store: StateStore) -> dict[bytes, tuple]:
@@ -156,7 +167,7 @@ def _other_application(path):
 def _missing_table(path):
     _valid_db(path)
     conn = sqlite3.connect(path / STATE_FILE)
-    conn.execute("DROP TABLE lma_refresh")
+    conn.execute("DROP TABLE lma_pool_free")
     conn.commit()
     conn.close()
 
@@ -192,7 +203,7 @@ def _bad_row(path):
         (_truncated, "corrupt", ""),
         (_header_garbled, "corrupt", ""),
         (_other_application, "foreign", "not a pmipv6 state file"),
-        (_missing_table, "corrupt", "missing tables lma_refresh"),
+        (_missing_table, "corrupt", "missing tables lma_pool_free"),
         (_newer_schema, "foreign", "schema version"),
         (_other_node, "foreign", "written by lma 'lma2', this is lma 'lma1'"),
         (_other_role, "foreign", "written by mag 'lma1', this is lma 'lma1'"),
@@ -287,9 +298,9 @@ def test_group_commit_coalesces_changes_per_binding(tmp_path):
     assert store.stats["persist_rows",] == 3  # one delete, one whole row, one refresh record
     conn = store.conn
     assert [r[0] for r in conn.execute("SELECT hnp FROM lma_binding")] == [a.first_key]
-    records = b"".join(r[0] for r in conn.execute("SELECT records FROM lma_refresh"))
-    assert b.first_key in records  # b's refresh went to the log ...
-    assert a.first_key in records  # ... and the trimming round appended a's timing too
+    keys = [r[0] for r in log_records(store)]
+    assert b.first_key in keys  # b's refresh went to the refresh log ...
+    assert a.first_key in keys  # ... and the trimming round appended a's timing too
     # a delete after a refresh of the same binding drops the refresh; a new binding under a
     # deleted key (same first prefix) is written whole
     journal.refreshed[a.first_key] = a
@@ -323,9 +334,9 @@ def test_refresh_log_is_applied_on_load_and_stays_short(tmp_path):
             b.t0, b.stamp, b.life = now, b.stamp + 1, 1000
             journal.refreshed[b.first_key] = b
         assert store.commit()
-    log_records = sum(len(r[0]) // 45 for r in store.conn.execute("SELECT records FROM lma_refresh"))
-    assert log_records <= 4 * len(bindings) + 64, log_records
-    assert store.conn.execute("SELECT count(*) FROM lma_refresh").fetchone()[0] < 100
+    n_records = len(log_records(store))
+    assert n_records <= 4 * len(bindings) + 64, n_records
+    assert sum(os.path.getsize(p) for p in store.refresh_log.paths) <= 2 * (1 << 20)  # one step each
     store.close()
     again = StateStore(tmp_path, "lma1", "lma")
     stored = rows(again)
@@ -360,17 +371,24 @@ class _FailingConnection:
     def __init__(self, conn, fail_on: str) -> None:
         self._conn, self.fail_on = conn, fail_on
 
-    def execute(self, sql, *args):
+    def _check(self, sql: str) -> None:
         if self.fail_on and sql.startswith(self.fail_on):
             self.fail_on = ""
             raise sqlite3.OperationalError("disk I/O error (simulated)")
+
+    def execute(self, sql, *args):
+        self._check(sql)
         return self._conn.execute(sql, *args)
+
+    def executemany(self, sql, *args):
+        self._check(sql)
+        return self._conn.executemany(sql, *args)
 
     def __getattr__(self, name):
         return getattr(self._conn, name)
 
 
-@pytest.mark.parametrize("fail_on", ["INSERT INTO lma_refresh", "COMMIT"])
+@pytest.mark.parametrize("fail_on", ["DELETE FROM lma_binding", "COMMIT", "refresh log"])
 def test_a_failed_commit_is_logged_and_the_next_one_rewrites_everything(tmp_path, caplog, fail_on):
     store, journal, source = open_lma(tmp_path)
     bindings = [binding(i) for i in range(20)]
@@ -379,7 +397,16 @@ def test_a_failed_commit_is_logged_and_the_next_one_rewrites_everything(tmp_path
         journal.upsert(b)
     assert store.commit()
     real = store.conn
-    store.conn = _FailingConnection(real, fail_on)
+    if fail_on == "refresh log":  # e.g. a full disk
+        append = store.refresh_log.append
+
+        def failing(*args):
+            store.refresh_log.append = append
+            raise OSError(28, "No space left on device (simulated)")
+
+        store.refresh_log.append = failing
+    else:
+        store.conn = _FailingConnection(real, fail_on)
     gone = bindings.pop()
     source.remove(gone)
     journal.delete(gone)
@@ -410,3 +437,36 @@ def test_clear_bindings_keeps_the_restart_counter(tmp_path):
     again = StateStore(tmp_path, "lma1", "lma")
     assert again.snapshot.bindings == [] and again.bump_restart_counter() == 2
     again.close()
+
+
+def test_refresh_log_reads_the_newest_run_of_each_segment_only(tmp_path):
+    rec = REFRESH_RECORD.pack(bytes(17), 1, 2.0, 3.0, 4, 5)
+    log = RefreshLog(tmp_path, 7, fresh=True)
+    log.append(1, rec)
+    log.append(2, rec)
+    log.rotate()  # segment 1
+    log.append(3, rec)
+    log.rotate()  # back to segment 0, from its start: block 2 is left behind, stale
+    log.append(4, rec)
+    assert log.take_dirty() == 0b11 and log.take_dirty() == 0
+
+    def seqs(store_id: int = 7) -> list[int]:
+        reader = RefreshLog(tmp_path, store_id, fresh=False)
+        try:
+            return [seq for seq, _ in reader.load()]
+        finally:
+            reader.close()
+
+    assert seqs() == [3, 4]
+    log.append(5, rec)
+    with open(log.paths[0], "r+b") as fh:  # a torn write: block 5's last octets never landed
+        fh.seek(log.pos - 3)
+        fh.write(b"\xff\xff\xff")
+    assert seqs() == [3, 4]
+    assert seqs(store_id=8) == []  # blocks of another database are not this one's
+    reader = RefreshLog(tmp_path, 7, fresh=False)
+    reader.load()
+    reader.append(6, rec)  # the writer goes on right after the newest valid block
+    reader.close()
+    assert seqs() == [3, 4, 6]
+    log.close()
