@@ -355,6 +355,7 @@ def bench_persistence(runs: int, duration: float) -> dict:
         medians[name] = statistics.median(r["rate"] for r in results["runs"][name])
     off = medians["off"]
     results["median"] = medians
+    results["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results["ratio"] = {name: medians[name] / off if off else float("nan") for name in names[:2]}
     return results
 
@@ -398,11 +399,13 @@ def persistence_block(p: dict) -> str:
             "",
             "Three LMA processes in one namespace (same veth pair, same generator), identical but for",
             "the state store, measured in rotation. With the store on, an accepted refresh is one",
-            "45-octet record in its commit's refresh-log row; the batch's PBAs leave once an",
-            "`fdatasync` of the WAL started after that commit has completed (what",
-            "`synchronous=FULL` does inside the commit, here done by a helper process while the",
-            "agent goes on with the next packets). The registration phase before each run is not",
-            "counted; the first second of each run is warm-up.",
+            "45-octet record in its commit's block of the refresh log (no SQL); a chunk's PBAs leave",
+            "once an `fdatasync` of the files its commit wrote, started after that commit, has",
+            "completed (what `synchronous=FULL` does inside a commit, here done by a helper process",
+            "while the agent goes on with the next packets). The registration phase before each",
+            "run is not counted; the first second of each run is warm-up. The machine is shared:",
+            "single runs swing by ±20%, so compare medians. This block: "
+            f"`{p.get('command', 'make bench')}`, {p.get('when', '')}.",
             PERSIST_END,
         ]
     )
@@ -527,6 +530,7 @@ def main() -> int:
     if a.only == "persistence":
         print("persistence: LMA with the state store on and off, in alternation ...", flush=True)
         result = bench_persistence(max(3, a.runs), a.duration)
+        result["command"] = "python bench/run.py " + " ".join(sys.argv[1:])
         print(", ".join(f"{n} {v:,.0f}" for n, v in result["median"].items()) + " PBA/s; on/off "
               f"{result['ratio']['on']:.2f}", flush=True)  # fmt: skip
         update_persistence_block(Path(a.output), persistence_block(result))
