@@ -5,7 +5,7 @@
 3. sockets: a real LMA process in one namespace, a load generator in another over a veth pair:
             closed-loop PBA/s (accepted and rejected paths) and p50/p99 at a paced 1,000 PBU/s.
 4. persistence: accepted-registration PBA/s with the SQLite state store on, beside the same with
-            it off (PMIPV6_PERSIST=0): two LMA processes in the same namespace, measured in
+            it off (``persistence: false``): two LMA processes in the same namespace, measured in
             alternation (``--only persistence`` runs just this and updates its BENCHMARKS.md block).
 
 Machines here are noisy: each figure is the median of several runs taken in this one invocation.
@@ -185,20 +185,17 @@ def bench_sockets(runs: int, duration: float) -> dict:
             "heartbeat": {"interval": 3600, "missed": 3},
             "lma": {"hnp_pools": ["2001:db8::/32"], "mags": [{"name": "mag1", "address": MAG}]},
             "mobile_nodes": [{"id": f"mn{i}@bench.example", "lma": "lma1"} for i in range(n_mns)],
+            "persistence": False,  # comparable across releases; its cost is measured on its own
         }
         (tmp / "lma1.yaml").write_text(yaml.safe_dump(cfg))
         sock = tmp / "lma1.sock"
 
         def start_lma(batched: bool):
-            # the state store is off here, so these rows stay comparable across releases; its cost
-            # is measured on its own (bench_persistence)
             os.environ["PMIPV6_BATCH_IO"] = "1" if batched else "0"
-            os.environ["PMIPV6_PERSIST"] = "0"
             try:
                 proc = lab.start_agent(lma_ns, tmp / "lma1.yaml", tmp / "lma1.log")
             finally:
                 del os.environ["PMIPV6_BATCH_IO"]
-                del os.environ["PMIPV6_PERSIST"]
             wait_for(lambda: sock.exists() and ctl(sock, "status", "--json", check=False), 30, what="LMA up")
             return proc
 
@@ -263,9 +260,9 @@ def bench_sockets(runs: int, duration: float) -> dict:
 
 # the persistence benchmark: three LMA processes in one namespace, identical but for the store
 PERSIST_VARIANTS = (
-    ("on", "2001:db8:c::1", {"PMIPV6_PERSIST": "1"}),  # the default: group commits, WAL sync helpers
-    ("inline", "2001:db8:c::4", {"PMIPV6_PERSIST": "1", "PMIPV6_WAL_HELPER": "0"}),  # FULL in line
-    ("off", "2001:db8:c::3", {"PMIPV6_PERSIST": "0"}),
+    ("on", "2001:db8:c::1", {}),  # the default: group commits, WAL sync helpers
+    ("inline", "2001:db8:c::4", {"PMIPV6_WAL_HELPER": "0"}),  # FULL in line
+    ("off", "2001:db8:c::3", {}),  # persistence: false
 )
 PERSIST_BEGIN, PERSIST_END = "<!-- persistence:begin -->", "<!-- persistence:end -->"
 
@@ -273,7 +270,7 @@ PERSIST_BEGIN, PERSIST_END = "<!-- persistence:begin -->", "<!-- persistence:end
 def bench_persistence(runs: int, duration: float) -> dict:
     """LMA processes side by side in one namespace (same veth, same generator), identical but for
     the state store: on (the default), on with the WAL synced in line (``PMIPV6_WAL_HELPER=0``),
-    and off (``PMIPV6_PERSIST=0``). Closed-loop accepted refreshes, measured in rotation."""
+    and off (``persistence: false``). Closed-loop accepted refreshes, measured in rotation."""
     import yaml
     from nettools import Lab, ctl, wait_for
 
@@ -301,6 +298,7 @@ def bench_persistence(runs: int, duration: float) -> dict:
                 "heartbeat": {"interval": 3600, "missed": 3},
                 "lma": {"hnp_pools": ["2001:db8::/32"], "mags": [{"name": "mag1", "address": MAG}]},
                 "mobile_nodes": [{"id": f"mn{i}@bench.example"} for i in range(n_mns)],
+                "persistence": name != "off",
             }
             (tmp / f"{name}.yaml").write_text(yaml.safe_dump(cfg))
             saved = {key: os.environ.get(key) for key in env}
@@ -382,7 +380,7 @@ def persistence_block(p: dict) -> str:
             f"{p['mns']:,} MNs) | Result | Target |",
             "|---|---|---|",
             f"| State store **on** (default) | **{k(med['on'])} PBA/s** (runs: {runs('on')}) | — |",
-            f"| State store **off** (`PMIPV6_PERSIST=0`) | **{k(med['off'])} PBA/s** "
+            f"| State store **off** (`persistence: false`) | **{k(med['off'])} PBA/s** "
             f"(runs: {runs('off')}) | — |",
             f"| On / off | **{ratio['on']:.2f}**: persistence costs **{(1 - ratio['on']) * 100:.0f}%** of "
             "accepted-registration throughput | cost ≤ 30% |",
@@ -467,7 +465,7 @@ def write_report(
         p99 = statistics.median(r["p99_ms"] for r in sockets["latency"])
         lines += [
             f"| Sockets, closed loop (window 64), accepted refreshes, 10,000 MNs (state store off, "
-            f"`PMIPV6_PERSIST=0`; with it on see Persistence) | **{k(acc)} PBA/s** "
+            f"`persistence: false`; with it on see Persistence) | **{k(acc)} PBA/s** "
             f"(runs: {', '.join(k(r['rate']) for r in sockets['accepted'])}) | ≥ 30,000 |",
             f"| Sockets, closed loop (window 64), rejected (153) | **{k(rej)} PBA/s** "
             f"(runs: {', '.join(k(r['rate']) for r in sockets['rejected'])}) | ≥ 40,000 |",

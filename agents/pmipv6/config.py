@@ -80,6 +80,14 @@ class DetachPoll:
 
 
 @dataclass
+class Detection:
+    """How a MAG notices an MN arriving when no AP controller calls ``pmipv6ctl attach``."""
+
+    router_solicitation: bool = True  # a Router Solicitation from an unknown MAC
+    neighbour: bool = True  # a netlink neighbour entry for an unknown MAC
+
+
+@dataclass
 class Retransmit:
     initial_ms: int = 1500
     max_ms: int = 32000
@@ -95,6 +103,7 @@ class MagSettings:
     refresh_before: int = 60  # re-register this many seconds before the binding expires
     detach_poll: DetachPoll = field(default_factory=DetachPoll)
     retransmit: Retransmit = field(default_factory=Retransmit)
+    detection: Detection = field(default_factory=Detection)
 
 
 @dataclass
@@ -132,6 +141,7 @@ class AgentConfig:
     offload: list = field(default_factory=list)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     tunnel_mtu: int | None = None  # None: derived from the egress link towards the peer, minus 40
+    persistence: bool = True  # bindings kept in state_dir across restarts
     source: str = ""  # the file text, for the loaded-config digest
 
     @property
@@ -213,6 +223,14 @@ class _Checker:
             return []
         return value
 
+    def boolean(self, value, path: str, default: bool) -> bool:
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(path, f"expected true or false, got {value!r}")
+            return default
+        return value
+
     def choice(self, value, path: str, default: str, choices: tuple[str, ...]) -> str:
         if value is None:
             return default
@@ -225,7 +243,7 @@ class _Checker:
 _TOP = {
     "node", "role", "domain", "address", "control_socket", "state_dir", "dataplane", "log_level",
     "replay_protection", "auth", "heartbeat", "lma", "mag", "mobile_nodes", "offload", "routing",
-    "tunnel_mtu",
+    "tunnel_mtu", "persistence",
 }  # fmt: skip
 
 
@@ -296,6 +314,7 @@ def parse_config(text: str, origin: str = "<config>") -> AgentConfig:
         offload=offload,
         routing=routing,
         tunnel_mtu=tunnel_mtu,
+        persistence=c.boolean(top.get("persistence"), "persistence", True),
         source=text,
     )
     if c.problems:
@@ -355,7 +374,7 @@ def _parse_lma(c: _Checker, raw) -> LmaSettings:
             0,
             3600000,
         ),
-        accept_att_zero=bool(m.get("accept_att_zero", False)),
+        accept_att_zero=c.boolean(m.get("accept_att_zero"), "lma.accept_att_zero", False),
     )
 
 
@@ -376,7 +395,7 @@ def _parse_peers(c: _Checker, raw, path: str) -> list[Peer]:
 def _parse_mag(c: _Checker, raw) -> MagSettings:
     known = {
         "lma", "access_interfaces", "link_local_address", "binding_lifetime", "refresh_before",
-        "detach_poll", "retransmit",
+        "detach_poll", "retransmit", "detection",
     }  # fmt: skip
     m = c.mapping(raw, "mag", known, {"lma"})
     lp = c.mapping(m.get("lma"), "mag.lma", {"name", "address"}, {"address"})
@@ -412,6 +431,11 @@ def _parse_mag(c: _Checker, raw) -> MagSettings:
     )
     if retransmit.max_ms < retransmit.initial_ms:
         c.fail("mag.retransmit.max_ms", "smaller than initial_ms")
+    dt = c.mapping(m.get("detection"), "mag.detection", {"router_solicitation", "neighbour"})
+    detection = Detection(
+        c.boolean(dt.get("router_solicitation"), "mag.detection.router_solicitation", True),
+        c.boolean(dt.get("neighbour"), "mag.detection.neighbour", True),
+    )
     return MagSettings(
         lma=lma,
         access_interfaces=interfaces,
@@ -424,6 +448,7 @@ def _parse_mag(c: _Checker, raw) -> MagSettings:
             c.integer(dp.get("retries"), "mag.detach_poll.retries", 2, 0, 100),
         ),
         retransmit=retransmit,
+        detection=detection,
     )
 
 

@@ -4,7 +4,7 @@ The daemon is glue: it owns the raw MH socket, the control socket, signals and t
 timer, and hands decoded messages to the pure engines.  SIGHUP reloads the config without
 dropping bindings; SIGTERM/SIGINT stop the agent and remove the kernel state it created.
 
-State persistence (``pmipv6.store``, on unless ``PMIPV6_PERSIST=0``): at start the stored
+State persistence (``pmipv6.store``, on unless the config says ``persistence: false``): at start the stored
 bindings are restored before the socket opens; afterwards the engines record their changes and
 a group commit covers each receive batch: the socket's ``before_flush`` gate starts it when the
 batch ends and holds the batch's replies until it is durable (``GroupCommitter``); timer runs
@@ -53,10 +53,13 @@ log = logging.getLogger("pmipv6.agent")
 BINDING_ERROR_RATE = 100.0  # per second; RFC 6275 §9.3.3 asks for rate limiting
 
 
-def persistence_enabled() -> bool:
-    """``PMIPV6_PERSIST=0`` (or false/no/off) keeps bindings in memory only (benchmarks,
-    comparisons); a ``persistence`` config key is the intended long-term switch."""
-    return os.environ.get("PMIPV6_PERSIST", "1").strip().lower() not in ("0", "false", "no", "off")
+# changing these needs a restart: the socket, the store, the tunnels and the access link's
+# sockets and interface set-up are made once, at start
+RESTART_KEYS = (
+    "role", "address", "control_socket", "state_dir", "node", "persistence", "dataplane", "routing",
+    "tunnel_mtu",
+)  # fmt: skip
+MAG_RESTART_KEYS = ("access_interfaces", "link_local_address", "detection")
 
 
 class TokenBucket:
@@ -82,14 +85,14 @@ class Agent:
         self.stats: Counter = Counter()
         self.timers = Timers()
         self.started = clock()
-        self.persist = persistence_enabled()
+        self.persist = config.persistence
         self.store = StateStore(config.state_dir, config.node, config.role, load=self.persist)
         try:
             self.restart_counter = self.store.bump_restart_counter()
             if not self.persist:
                 dropped = self.store.clear_bindings()
-                log.info("persistence off (PMIPV6_PERSIST=0): %d stored binding(s) discarded", dropped)
-            self.dataplane = dataplane.create(config.dataplane)
+                log.info("persistence off: %d stored binding(s) discarded", dropped)
+            self.dataplane = dataplane.create(config.dataplane, config)
         except BaseException:
             self.store.close()
             raise
@@ -101,6 +104,7 @@ class Agent:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self.committer: GroupCommitter | None = None
+        self.access_link = None
 
         if config.role == "lma":
             from .lma import LocalMobilityAnchor
@@ -109,7 +113,9 @@ class Agent:
         else:
             from .mag import MobileAccessGateway
 
-            self.engine = MobileAccessGateway(config, clock, self.send, self.dataplane, self.timers)
+            self.engine = MobileAccessGateway(config, clock, self.send, self._mag_dataplane(), self.timers)
+            if self.access_link is not None:
+                self.access_link.connect_engine(self.engine)
         self.heartbeat = HeartbeatMonitor(
             config.heartbeat,
             clock,
@@ -121,6 +127,29 @@ class Agent:
             on_restart=self._peer_restart,
         )
         self._sync_heartbeat_peers()
+
+    def _mag_dataplane(self):
+        """A MAG with access interfaces gets an access link (RAs, attach/detach detection), driven
+        by the engine's data-plane hooks: routes first, then RAs; final RA, then no routes."""
+        mag = self.config.mag
+        if not mag.access_interfaces:
+            return self.dataplane
+        from .mag.accesslink import AccessLink, AccessLinkDataPlane
+
+        self.access_link = AccessLink.from_settings(
+            mag,
+            clock=self.clock,
+            timers=self.timers,
+            after_event=self._after_access_event,
+            rs_detection=mag.detection.router_solicitation,
+            neighbour_detection=mag.detection.neighbour,
+        )
+        return AccessLinkDataPlane(self.dataplane, self.access_link)
+
+    def _after_access_event(self) -> None:
+        """An access-link event may have attached or detached an MN: persist it, re-arm timers."""
+        self.commit()
+        self.rearm()
 
     # --- peers -------------------------------------------------------------------------------
     def _configured_peers(self) -> dict[bytes, str]:
@@ -316,6 +345,7 @@ class Agent:
             "restart_counter": self.restart_counter,
             "persistence": str(self.store.path) if self.persist else None,
             "dataplane": self.dataplane.name,
+            "access_link": self.access_link.status() if self.access_link is not None else None,
             "bindings": self.binding_count(),
             "peers_up": sum(1 for p in peers if p["state"] == "up"),
             "peers": len(peers),
@@ -336,7 +366,15 @@ class Agent:
             ),
             "restart_counter": ("This agent's RFC 5847 Restart Counter", [({}, self.restart_counter)]),
         }
-        sources = [self.stats, self.engine.stats, self.heartbeat.stats, self.store.stats]
+        sources = [
+            self.stats,
+            self.engine.stats,
+            self.heartbeat.stats,
+            self.store.stats,
+            self.dataplane.stats,
+        ]
+        if self.access_link is not None:
+            sources.append(self.access_link.stats)
         return metrics.render(sources, gauges)
 
     def reload(self) -> dict:
@@ -348,10 +386,14 @@ class Agent:
         except ConfigError as exc:
             log.error("reload refused, config invalid:\n%s", exc)
             raise CommandError(f"config invalid: {'; '.join(exc.problems)}") from None
-        for key in ("role", "address", "control_socket", "state_dir", "node"):
-            if getattr(new, key) != getattr(self.config, key):
-                log.error("reload refused: %s changed (needs a restart)", key)
-                raise CommandError(f"{key} changed; restart the agent to apply it")
+        changed = [k for k in RESTART_KEYS if getattr(new, k) != getattr(self.config, k)]
+        if new.role == "mag":
+            changed += [
+                f"mag.{k}" for k in MAG_RESTART_KEYS if getattr(new.mag, k) != getattr(self.config.mag, k)
+            ]
+        if changed:
+            log.error("reload refused: %s changed (needs a restart)", ", ".join(changed))
+            raise CommandError(f"{', '.join(changed)} changed; restart the agent to apply it")
         self.config = new
         self.engine.reload(new)
         self.heartbeat.update_settings(new.heartbeat)
@@ -369,6 +411,8 @@ class Agent:
         control_started = False
         self.dataplane.start()
         try:
+            if self.access_link is not None:
+                self.access_link.start(self._loop)  # restored bindings resume their RAs
             self.restore()
             batch_env = os.environ.get("PMIPV6_BATCH_IO")  # "0": one system call per packet
             batched = None if batch_env is None else batch_env != "0"
@@ -408,6 +452,8 @@ class Agent:
             if self.socket is not None:
                 self.socket.close()
             self.store.close()
+            if self.access_link is not None:
+                self.access_link.stop()
             self.dataplane.stop()
 
     def _on_sighup(self) -> None:

@@ -75,6 +75,8 @@ def domain(tmp_path_factory):
             "mag": {
                 "lma": {"name": "lma1", "address": LMA_ADDR},
                 "access_interfaces": [{"name": "acc0", "access_technology": "ieee-802.11"}],
+                # the MNs here are MAC addresses only: nobody answers the access link's NUD probes
+                "detach_poll": {"interval": 3600},
                 "binding_lifetime": 8,
                 "refresh_before": 4,
                 "retransmit": {"initial_ms": 200, "max_ms": 1000, "max_attempts": 20},
@@ -226,6 +228,14 @@ def test_sighup_reload_keeps_bindings_and_refuses_bad_files(domain):
         assert ctl(d["lma_sock"], "status", "--json")["config_digest"] == before["config_digest"]
         refused = ctl(d["lma_sock"], "reload", check=False)
         assert refused.returncode == 1 and "address: not an IPv6 address" in refused.stderr
+
+        # a change that needs a restart (the data plane, the store) is refused by name
+        cfg = yaml.safe_load(original)
+        cfg.update(dataplane="userspace", persistence=False)
+        cfg_path.write_text(yaml.safe_dump(cfg))
+        refused = ctl(d["lma_sock"], "reload", check=False)
+        assert refused.returncode == 1
+        assert "persistence, dataplane changed; restart the agent" in refused.stderr, refused.stderr
 
         # a valid change (a second authorised MAG) is applied without dropping a binding
         cfg = yaml.safe_load(original)

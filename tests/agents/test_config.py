@@ -72,6 +72,15 @@ def test_design_example_mag_parses_with_defaults():
     assert cfg.replay_protection.mode == "timestamp" and cfg.replay_protection.window_ms == 300
     assert cfg.mag.retransmit.initial_ms == 1500 and cfg.mag.retransmit.max_ms == 32000
     assert cfg.dataplane == "auto"
+    assert cfg.persistence is True
+    assert cfg.mag.detection.router_solicitation and cfg.mag.detection.neighbour
+
+
+def test_persistence_and_detection_switches():
+    doc = _with(_with(MAG, "persistence", False), "mag.detection", {"router_solicitation": False})
+    cfg = parse_config(yaml.safe_dump(doc))
+    assert cfg.persistence is False
+    assert not cfg.mag.detection.router_solicitation and cfg.mag.detection.neighbour
 
 
 def _with(base: dict, path: str, value) -> dict:
@@ -125,6 +134,15 @@ _DELETE = object()
         ),
         (MAG, "mag.lma", {"name": "x"}, "mag.lma.address: required"),
         (MAG, "heartbeat", {"interval": 0, "missed": 3}, "heartbeat.interval: 0 out of range"),
+        (MAG, "persistence", "yes", "persistence: expected true or false, got 'yes'"),
+        (
+            MAG,
+            "mag.detection",
+            {"router_solicitation": 1},
+            "mag.detection.router_solicitation: expected true",
+        ),
+        (MAG, "mag.detection", {"arp": True}, "mag.detection.arp: unknown key"),
+        (LMA, "lma.accept_att_zero", "no", "lma.accept_att_zero: expected true or false"),
     ],
 )
 def test_problems_name_path_and_cause(base, path, value, expected):

@@ -567,8 +567,8 @@ def test_socket_gate_holds_messages_in_order_until_released():
 
 
 # ------------------------------------------------------------------------------------------------
-# the daemon's switch (PMIPV6_PERSIST) and restart counter
-def test_agent_restores_unless_persistence_is_off(tmp_path, monkeypatch):
+# the daemon's switch (config key ``persistence``) and restart counter
+def test_agent_restores_unless_persistence_is_off(tmp_path):
     from pmipv6.daemon import Agent
     from pmipv6.lma.testing import build_pbu
     from pmipv6.wire import encode
@@ -583,7 +583,6 @@ def test_agent_restores_unless_persistence_is_off(tmp_path, monkeypatch):
         a.restore()
         return a
 
-    monkeypatch.delenv("PMIPV6_PERSIST", raising=False)
     a = agent()
     assert a.persist and a.restart_counter == 1 and a.status()["persistence"].endswith("state.db")
     raw = encode(build_pbu("alice@example.org", timestamp=clock()))
@@ -594,12 +593,12 @@ def test_agent_restores_unless_persistence_is_off(tmp_path, monkeypatch):
     assert a.restart_counter == 2 and [r["mn_id"] for r in a.engine.bindings()] == ["alice@example.org"]
     a.store.close()
 
-    monkeypatch.setenv("PMIPV6_PERSIST", "0")
+    cfg.persistence = False
     a = agent()
     assert not a.persist and a.restart_counter == 3 and a.status()["persistence"] is None
     assert a.engine.bindings() == []
     a.store.close()
-    monkeypatch.delenv("PMIPV6_PERSIST")
+    cfg.persistence = True
     a = agent()  # what was stored before persistence went off is gone, not resurrected stale
     assert a.restart_counter == 4 and a.engine.bindings() == []
     a.store.close()

@@ -70,6 +70,8 @@ def domain(tmp_path_factory):
             "mag": {
                 "lma": {"name": "lma1", "address": LMA_ADDR},
                 "access_interfaces": [{"name": "acc0", "access_technology": "ieee-802.11"}],
+                # the MNs here are MAC addresses only: nobody answers the access link's NUD probes
+                "detach_poll": {"interval": 3600},
                 "binding_lifetime": LIFETIME,
                 "refresh_before": REFRESH_BEFORE,
                 "retransmit": {"initial_ms": 200, "max_ms": 1000, "max_attempts": 30},
