@@ -4,7 +4,7 @@ The daemon is glue: it owns the raw MH socket, the control socket, signals and t
 timer, and hands decoded messages to the pure engines.  SIGHUP reloads the config without
 dropping bindings; SIGTERM/SIGINT stop the agent and remove the kernel state it created.
 
-State persistence (``pmipv6.store``, on unless the config says ``persistence: false``): at start the stored
+State persistence (``pmipv6.persist``, on unless the config says ``persistence: false``): at start the stored
 bindings are restored before the socket opens; afterwards the engines record their changes and
 a group commit covers each receive batch: the socket's ``before_flush`` gate starts it when the
 batch ends and holds the batch's replies until it is durable (``GroupCommitter``); timer runs
@@ -31,7 +31,7 @@ from .config import AgentConfig, ConfigError, load_config
 from .control import metrics
 from .control.server import CommandError, ControlServer
 from .heartbeat import HeartbeatMonitor
-from .store import GroupCommitter, StateStore
+from .persist import GroupCommitter, StateStore
 from .timers import Timers
 from .transport import MobilityHeaderSocket
 from .wire import (

@@ -19,7 +19,7 @@ from pmipv6.config import AgentConfig, MagSettings, MobileNodePolicy, Peer, Repl
 from pmipv6.lma import LocalMobilityAnchor
 from pmipv6.lma.testing import MAG1, MAG2, LmaHarness, lma_config
 from pmipv6.mag import MobileAccessGateway
-from pmipv6.store import GroupCommitter, StateStore
+from pmipv6.persist import GroupCommitter, StateStore
 from pmipv6.timers import Timers
 from pmipv6.wire import (
     HandoffIndicatorOption,

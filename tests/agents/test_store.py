@@ -1,4 +1,4 @@
-"""The SQLite state store (pmipv6.store): files, schema checks, restart counter, journals, commits.
+"""The SQLite state store (pmipv6.persist): files, schema checks, restart counter, journals, commits.
 
 Untrustworthy files (not SQLite, truncated, another schema or version, another node's or role's)
 must be reported and moved aside, never used; the agent then starts empty.
@@ -13,8 +13,7 @@ import sqlite3
 import pytest
 
 from pmipv6.lma.cache import Binding
-from pmipv6.persist.journal import REFRESH_RECORD
-from pmipv6.store import (
+from pmipv6.persist import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     STATE_FILE,
@@ -25,6 +24,7 @@ from pmipv6.store import (
     StateInUseError,
     StateStore,
 )
+from pmipv6.persist.journal import REFRESH_RECORD
 
 NOW = 1_700_000_000.0
 MAG = bytes(range(16))
@@ -215,7 +215,7 @@ def test_untrustworthy_file_is_reported_moved_aside_and_the_store_starts_empty(
 ):
     damage(tmp_path)
     before = (tmp_path / STATE_FILE).read_bytes()
-    with caplog.at_level(logging.ERROR, logger="pmipv6.store"):
+    with caplog.at_level(logging.ERROR, logger="pmipv6.persist"):
         store, journal, _ = open_lma(tmp_path)
     moved = aside(tmp_path, kind)
     assert len(moved) == 1, sorted(p.name for p in tmp_path.iterdir())
@@ -413,7 +413,7 @@ def test_a_failed_commit_is_logged_and_the_next_one_rewrites_everything(tmp_path
     for b in bindings[:5]:
         b.t0 += 30
         journal.refreshed[b.first_key] = b
-    with caplog.at_level(logging.ERROR, logger="pmipv6.store"):
+    with caplog.at_level(logging.ERROR, logger="pmipv6.persist"):
         assert not store.commit()
     assert "cannot write state" in caplog.text and "simulated" in caplog.text
     assert store.stats["persist_errors",] == 1 and journal.rewrite and store.pending()

@@ -3,7 +3,7 @@
 No sockets, no sleeping, no real time: the clock, the sender, the data plane and the timer heap
 are injected, so the daemon, the tests and the benchmark drive the same code.
 
-Persistence: with a ``journal`` (``pmipv6.store.LmaJournal``) attached by ``restore``, every
+Persistence: with a ``journal`` (``pmipv6.persist.LmaJournal``) attached by ``restore``, every
 change to an entry is recorded there (a dict store; the daemon commits once per batch, before
 the PBAs leave), and the pool logs its own allocation changes.
 """
@@ -205,7 +205,7 @@ class LocalMobilityAnchor:
         self.pool = PrefixPool(self.policy.pools, self.policy.hnp_length, self.policy.static_owner)
         self.replay = ReplayGuard(self.policy.replay_mode, self.policy.window_ms)
         self.config = config
-        self.journal = None  # pmipv6.store.LmaJournal once restore() attached one
+        self.journal = None  # pmipv6.persist.LmaJournal once restore() attached one
 
     # ------------------------------------------------------------------------------------------
     # configuration
@@ -250,7 +250,7 @@ class LocalMobilityAnchor:
     # ------------------------------------------------------------------------------------------
     # persistence
     def restore(self, snapshot, journal, now: float) -> dict:
-        """Take back the stored state (``pmipv6.store.LmaSnapshot``, or None) and record every
+        """Take back the stored state (``pmipv6.persist.LmaSnapshot``, or None) and record every
         later change in ``journal``. Entries that expired while the agent was down are dropped
         and their prefixes freed; the others get their routes back and their expiry (or
         MinDelayBeforeBCEDelete) timers resume. Call before the first PBU. Returns counts."""

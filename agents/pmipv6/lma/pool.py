@@ -7,7 +7,7 @@ so allocation and release are O(1) amortised whatever the pool size.  Prefixes l
 in a policy profile are *reserved*: the cursor skips them and they never return to the free
 list, so they are never handed out dynamically.
 
-Persistence (``pmipv6.store``): the allocation state is the cursors plus the free list (each
+Persistence (``pmipv6.persist``): the allocation state is the cursors plus the free list (each
 returned prefix numbered in return order); prefixes claimed ahead of a cursor are the bound
 ones, which the binding cache restores.  With ``log`` set, free-list changes since the last
 commit are recorded there (key -> return number, or None when the key left the free list) and

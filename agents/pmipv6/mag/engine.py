@@ -40,7 +40,7 @@ Choices where RFC 5213 / RFC 6275 leave room:
 * **Re-attach**: an entry that is registering, registered or refreshing is returned unchanged (a
   registering one already retransmits on its own); a rejected, failed or deregistering one is
   replaced by a fresh registration.
-* **Persistence**: with a ``journal`` (``pmipv6.store.MagJournal``) attached by ``restore``, each
+* **Persistence**: with a ``journal`` (``pmipv6.persist.MagJournal``) attached by ``restore``, each
   entry is recorded whenever a PBU for it is sent or its registration state changes; the daemon
   commits before the PBU leaves.  ``restore`` brings entries back after a restart: serving ones
   are bound again with their expiry and refresh timers (a refresh that came due while the agent
@@ -128,7 +128,7 @@ class MobileAccessGateway:
         self.bul = BindingUpdateList()
         self.clock_offset = 0.0  # LMA clock - our clock, learned from status 156
         self._last_sequence: dict[tuple[str, bytes], int] = {}
-        self.journal = None  # pmipv6.store.MagJournal once restore() attached one
+        self.journal = None  # pmipv6.persist.MagJournal once restore() attached one
         self._apply(config)
 
     def _apply(self, config: AgentConfig) -> None:
@@ -241,7 +241,7 @@ class MobileAccessGateway:
     # -- persistence -------------------------------------------------------------------------------
 
     def restore(self, snapshot, journal, now: float) -> dict:
-        """Take back the stored binding update list (``pmipv6.store.MagSnapshot``, or None) and
+        """Take back the stored binding update list (``pmipv6.persist.MagSnapshot``, or None) and
         record every later change in ``journal``. Serving entries whose binding has not expired
         are bound again (data plane) with their expiry timer; refreshes due by now, and
         exchanges that were in flight, are scheduled at ``now`` (they run at the first poll,

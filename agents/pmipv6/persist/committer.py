@@ -28,7 +28,7 @@ import time
 
 from .db import WAL_DIRTY, StateStore
 
-log = logging.getLogger("pmipv6.store")
+log = logging.getLogger("pmipv6.persist")
 
 # The helper: one request byte (a mask of files: 4 WAL, 1 and 2 the refresh-log segments) in,
 # fdatasync of those files, one byte out (1 ok, 0 failed). Requests that queued up are merged.

@@ -17,7 +17,7 @@ from pathlib import Path
 from .journal import NO_STAMP, NO_VALUE, REFRESH_RECORD, LmaJournal, MagJournal, unpack_prefixes
 from .refreshlog import SEGMENTS, RefreshLog
 
-log = logging.getLogger("pmipv6.store")
+log = logging.getLogger("pmipv6.persist")
 
 STATE_FILE = "state.db"
 SCHEMA_VERSION = 1
