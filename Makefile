@@ -31,7 +31,7 @@ $(STAMP): agents/pyproject.toml
 deps: apt-deps $(STAMP)
 
 test: deps
-	$(PY) -m pytest tests/agents -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest tests/agents tests/unit -q -p no:cacheprovider $(PYTEST_ARGS)
 
 LINT_STAMP := $(VENV)/.installed-lint
 
@@ -40,8 +40,8 @@ $(LINT_STAMP): $(STAMP)
 	touch $@
 
 lint: $(LINT_STAMP)
-	$(VENV)/bin/ruff check agents tests bench
-	$(VENV)/bin/ruff format --check agents tests bench
+	$(VENV)/bin/ruff check agents plugins tests bench
+	$(VENV)/bin/ruff format --check agents plugins tests bench
 	$(VENV)/bin/antsibull-changelog lint
 
 bench: deps
@@ -51,4 +51,4 @@ lab lab-down:
 	@echo "make $@: the lab domain arrives with the inventory and roles (issue 4); nothing to do yet"; exit 1
 
 clean:
-	rm -rf $(VENV) tests/output .pytest_cache
+	rm -rf $(VENV) tests/output .pytest_cache build

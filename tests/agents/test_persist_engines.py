@@ -12,7 +12,7 @@ import os
 from collections import deque
 
 import pytest
-from conftest import FakeClock, RecordingDataPlane
+from fakes import FakeClock, RecordingDataPlane
 
 from pmipv6.config import AccessInterface as Access
 from pmipv6.config import AgentConfig, MagSettings, MobileNodePolicy, Peer, ReplayProtection, Retransmit
