@@ -1,0 +1,24 @@
+# Copyright: netmobility contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters over the domain model: the agent configuration of a node, and the domain's nodes."""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netmobility.pmipv6.plugins.module_utils import domain as model
+
+
+def agent_config(domain, node, paths=None):
+    try:
+        return model.agent_config(domain, node, paths)
+    except model.DomainError as exc:
+        raise AnsibleFilterError("invalid PMIPv6 domain:\n" + "\n".join(exc.problems)) from None
+
+
+def domain_nodes(domain):
+    nodes = model.nodes(domain)
+    return {name: {"role": role, "platform": platform} for name, (role, platform) in nodes.items()}
+
+
+class FilterModule:
+    def filters(self):
+        return {"agent_config": agent_config, "domain_nodes": domain_nodes}
