@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from ansible_collections.netmobility.pmipv6.plugins.module_utils import domain as model
 
 CAMPUS = yaml.safe_load((Path(__file__).parent / "fixtures" / "campus.yml").read_text())
