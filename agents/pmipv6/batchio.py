@@ -10,59 +10,24 @@ calls (non-glibc); the transport then falls back to recvfrom/sendto.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import socket
 import struct
 
+from .mmsg import MSG_DONTWAIT, IoVec, MMsgHdr, MsgHdr, load_libc
+
 BATCH = 64
 MAX_PACKET = 2048
-MSG_DONTWAIT = 0x40
-
-
-class _IoVec(ctypes.Structure):
-    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
-
-
-class _MsgHdr(ctypes.Structure):
-    _fields_ = [
-        ("msg_name", ctypes.c_void_p),
-        ("msg_namelen", ctypes.c_uint32),
-        ("msg_iov", ctypes.c_void_p),
-        ("msg_iovlen", ctypes.c_size_t),
-        ("msg_control", ctypes.c_void_p),
-        ("msg_controllen", ctypes.c_size_t),
-        ("msg_flags", ctypes.c_int),
-    ]
-
-
-class _MMsgHdr(ctypes.Structure):
-    _fields_ = [("msg_hdr", _MsgHdr), ("msg_len", ctypes.c_uint)]
-
-
 SOCKADDR_IN6 = 28  # family, port, flowinfo, address (at 8), scope id
-_HDR = ctypes.sizeof(_MMsgHdr)
-_LEN_AT = _MMsgHdr.msg_len.offset
-_NAMELEN_AT = _MsgHdr.msg_namelen.offset
-_IOVLEN_AT = _IoVec.iov_len.offset
+_HDR = ctypes.sizeof(MMsgHdr)
+_LEN_AT = MMsgHdr.msg_len.offset
+_NAMELEN_AT = MsgHdr.msg_namelen.offset
+_IOVLEN_AT = IoVec.iov_len.offset
 _U32 = struct.Struct("I")
 _SIZE = struct.Struct("N")
 
 
-def _libc():
-    try:
-        lib = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        for name in ("recvmmsg", "sendmmsg"):
-            fn = getattr(lib, name)
-            fn.restype = ctypes.c_int
-        lib.recvmmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_void_p]
-        lib.sendmmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int]
-        return lib
-    except (OSError, AttributeError):
-        return None
-
-
-_LIBC = _libc()
+_LIBC = load_libc()
 
 
 def available() -> bool:
@@ -75,10 +40,10 @@ class _Ring:
     def __init__(self) -> None:
         self.hdr_buf = bytearray(_HDR * BATCH)
         self.name_buf = bytearray(SOCKADDR_IN6 * BATCH)
-        self.iov_buf = bytearray(ctypes.sizeof(_IoVec) * BATCH)
+        self.iov_buf = bytearray(ctypes.sizeof(IoVec) * BATCH)
         self.data_buf = bytearray(MAX_PACKET * BATCH)
-        hdrs = (_MMsgHdr * BATCH).from_buffer(self.hdr_buf)
-        iovs = (_IoVec * BATCH).from_buffer(self.iov_buf)
+        hdrs = (MMsgHdr * BATCH).from_buffer(self.hdr_buf)
+        iovs = (IoVec * BATCH).from_buffer(self.iov_buf)
         names = ctypes.addressof((ctypes.c_char * len(self.name_buf)).from_buffer(self.name_buf))
         data = ctypes.addressof((ctypes.c_char * len(self.data_buf)).from_buffer(self.data_buf))
         for k in range(BATCH):
@@ -144,7 +109,7 @@ class BatchSender:
         ring.names[at : at + 16] = dest
         start = k * MAX_PACKET
         ring.data[start : start + len(data)] = data
-        _SIZE.pack_into(ring.iov, k * ctypes.sizeof(_IoVec) + _IOVLEN_AT, len(data))
+        _SIZE.pack_into(ring.iov, k * ctypes.sizeof(IoVec) + _IOVLEN_AT, len(data))
         self.count = k + 1
         return True
 

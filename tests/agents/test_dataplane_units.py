@@ -8,6 +8,8 @@ import os
 import random
 import socket
 import struct
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -330,3 +332,16 @@ def test_packets_coalesced_before_the_socket_are_cut_to_the_tunnel_mtu(down):
     assert all(valid_tcp(p) and len(p) <= 1460 for p in pieces)
     assert b"".join(p[72:] for p in pieces) == bytes(big[72:])
     assert out[1] == r.NO_VNET + udp  # not TCP: as it came; the kernel decides (forward or PTB)
+
+
+def test_relay_runs_standalone_with_the_shared_structures():
+    """The relay is started as ``python -I -S relay.py`` (no site, no package): it still finds
+    the ctypes structures it shares with the signalling transport."""
+    from pmipv6 import batchio, mmsg
+
+    assert r.MMsgHdr is mmsg.MMsgHdr and batchio.MMsgHdr is mmsg.MMsgHdr
+    assert r._HDR == mmsg.MMSGHDR_SIZE
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", r.__file__], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (proc.returncode, proc.stderr.strip()) == (2, r.USAGE)

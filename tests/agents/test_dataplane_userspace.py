@@ -11,7 +11,6 @@ The throughput test prints iperf3 numbers (tunnel vs plain forwarding); it asser
 from __future__ import annotations
 
 import errno
-import ipaddress
 import json
 import os
 import re
@@ -20,58 +19,18 @@ import shutil
 import socket
 import struct
 import time
-from pathlib import Path
 
 import pytest
-from nettools import Lab, is_root, run, socket_in, wait_for
+from nettools import is_root, run, socket_in, wait_for
+from tunnellab import CN_ADDR, HNP, LMA_ADDR, MAG_ADDR, MN_ADDR, Topology, bind_pair, iperf, pfx, raw
 
 from pmipv6.dataplane.linux import tunnel_name
 from pmipv6.dataplane.userspace import UserspaceDataPlane
 
 pytestmark = pytest.mark.skipif(not is_root(), reason="needs root for namespaces, TUN and raw sockets")
 
-MAG_ADDR, LMA_ADDR = "2001:db8:c::2", "2001:db8:c::1"
-HNP, MN_ADDR = "2001:db8:100:1::/64", "2001:db8:100:1::10"
-CN_ADDR, LMA_EXT = "2001:db8:e::2", "2001:db8:e::1"
 SPOOF_ADDR = "2001:db8:bad::10"
-MAG_LLA = "fe80::200:5eff:fe00:5213"
 IPV6_DONTFRAG, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO = 62, 23, 2
-
-
-def raw(address: str) -> bytes:
-    return ipaddress.IPv6Address(address).packed
-
-
-def pfx(text: str) -> tuple[bytes, int]:
-    net = ipaddress.IPv6Network(text)
-    return net.network_address.packed, net.prefixlen
-
-
-class Topology:
-    """mn --(eth0|acc0)-- mag --(core0, 2001:db8:c::/64)-- lma --(ext0|eth0)-- cn"""
-
-    def __init__(self) -> None:
-        self.lab = Lab()
-        lab = self.lab
-        self.mn, self.mag, self.lma, self.cn = (lab.ns(r) for r in ("mn", "mag", "lma", "cn"))
-        for ns in (self.mn, self.mag, self.lma, self.cn):  # no DAD: link-locals usable at once
-            run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
-        lab.link(self.mag, "acc0", self.mn, "eth0")
-        lab.link(self.mag, "core0", self.lma, "core0")
-        lab.link(self.lma, "ext0", self.cn, "eth0")
-        lab.addr(self.mn, "eth0", f"{MN_ADDR}/64")
-        lab.addr(self.mag, "acc0", f"{MAG_LLA}/64")
-        lab.addr(self.mag, "core0", f"{MAG_ADDR}/64")
-        lab.addr(self.lma, "core0", f"{LMA_ADDR}/64")
-        lab.addr(self.lma, "ext0", f"{LMA_EXT}/64")
-        lab.addr(self.cn, "eth0", f"{CN_ADDR}/64")
-        run("ip", "-n", self.mn, "-6", "route", "add", "default", "via", MAG_LLA, "dev", "eth0")
-        run("ip", "-n", self.cn, "-6", "route", "add", "default", "via", LMA_EXT, "dev", "eth0")
-        for ns in (self.mag, self.lma):
-            run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
-
-    def close(self) -> None:
-        self.lab.close()
 
 
 @pytest.fixture
@@ -146,16 +105,6 @@ def udp_exchange(topo: Topology, source: str, count: int) -> int:
     finally:
         rx.close()
         tx.close()
-
-
-def bind_pair(topo: Topology, **kwargs) -> tuple[UserspaceDataPlane, UserspaceDataPlane]:
-    mag = UserspaceDataPlane(MAG_ADDR, netns=topo.mag, **kwargs)
-    lma = UserspaceDataPlane(LMA_ADDR, netns=topo.lma, **kwargs)
-    mag.start()
-    lma.start()
-    mag.mag_bind(raw(LMA_ADDR), [pfx(HNP)], "acc0", b"\x02\0\0\0\0\x0a")
-    lma.lma_bind(raw(MAG_ADDR), [pfx(HNP)])
-    return mag, lma
 
 
 def relay_pids(*backends: UserspaceDataPlane) -> list[int]:
@@ -328,24 +277,6 @@ def test_tun_write_error_is_a_drop_and_a_dead_relay_comes_back(topo):
         lma.stop()
 
 
-def iperf(topo: Topology, log: Path, seconds: int = 3) -> float:
-    server = topo.lab.spawn(topo.cn, ["iperf3", "-s", "-1", "-B", CN_ADDR], log)
-    try:
-        wait_for(
-            lambda: "5201" in run("ip", "netns", "exec", topo.cn, "ss", "-ltnH", check=False).stdout,
-            5,
-            interval=0.05,
-            what="iperf3 server",
-        )
-        out = run(
-            "ip", "netns", "exec", topo.mn, "iperf3", "-c", CN_ADDR, "-t", str(seconds), "-J", check=False
-        )
-        result = json.loads(out.stdout)
-        return result["end"]["sum_received"]["bits_per_second"] / 1e6
-    finally:
-        topo.lab.stop(server, timeout=5)
-
-
 @pytest.mark.skipif(shutil.which("iperf3") is None, reason="iperf3 not installed (apt-get install -y iperf3)")
 def test_throughput_userspace_tunnel_vs_plain_forwarding(topo, tmp_path):
     """Prints Mbit/s; the ratio is reported, not asserted (machines differ too much)."""
@@ -362,9 +293,7 @@ def test_throughput_userspace_tunnel_vs_plain_forwarding(topo, tmp_path):
             lma.stop()
         print(f"\nrelay counters ({'offload' if offload else 'no offload'}): {stats}")
     # plain kernel forwarding in the same topology: routes instead of the tunnel
-    run("ip", "-n", topo.mag, "-6", "route", "add", "default", "via", LMA_ADDR, "dev", "core0")
-    run("ip", "-n", topo.mag, "-6", "route", "add", HNP, "dev", "acc0")
-    run("ip", "-n", topo.lma, "-6", "route", "add", HNP, "via", MAG_ADDR, "dev", "core0")
+    topo.plain_routes()
     results["plain forwarding"] = iperf(topo, tmp_path / "i.log")
     plain = results["plain forwarding"]
     print()

@@ -20,14 +20,14 @@ super-packet per TUN write (like the kernel's GRO), so the kernel forwards one p
 would otherwise forward 20 to 45.  The wire format is untouched: every packet in the tunnel is a
 plain RFC 2473 packet of at most the tunnel MTU.
 
-Stdlib only: this file is started as ``python relay.py`` and must import quickly.
+Stdlib only: this file is started as ``python relay.py`` and must import quickly; the ctypes
+structures come from ``pmipv6/mmsg.py`` (shared with ``batchio``), found relative to this file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
 import json
 import mmap
@@ -37,6 +37,12 @@ import signal
 import socket
 import struct
 import sys
+
+if __package__:
+    from ..mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, load_libc
+else:  # started as ``python relay.py`` (no site, no package): the agents directory is two up
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    from pmipv6.mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, load_libc
 
 COUNTERS = (
     "tunnel_rx",  # packets received from the tunnel (from the peer)
@@ -55,7 +61,6 @@ SLOTS = 16  # 64-bit counters per process row
 RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG = range(len(COUNTERS))
 
 BATCH = 64
-MSG_DONTWAIT = 0x40
 DRAIN_ROUNDS = 16  # batches per wake-up before the control socket and other peers get a turn
 MAX_MERGED = 65000  # merged packets stay below the 65535-octet IPv6 payload limit
 MAX_DATAGRAM = 65536 + 64  # down: an inner packet the kernel's GRO merged can be this big
@@ -68,37 +73,7 @@ TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG, TCP_ECE, TCP_CWR = 1, 2, 4
 _U32 = struct.Struct("!I")
 
 
-class _IoVec(ctypes.Structure):
-    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
-
-
-class _MsgHdr(ctypes.Structure):
-    _fields_ = [
-        ("msg_name", ctypes.c_void_p),
-        ("msg_namelen", ctypes.c_uint32),
-        ("msg_iov", ctypes.c_void_p),
-        ("msg_iovlen", ctypes.c_size_t),
-        ("msg_control", ctypes.c_void_p),
-        ("msg_controllen", ctypes.c_size_t),
-        ("msg_flags", ctypes.c_int),
-    ]
-
-
-class _MMsgHdr(ctypes.Structure):
-    _fields_ = [("msg_hdr", _MsgHdr), ("msg_len", ctypes.c_uint)]
-
-
-_HDR = ctypes.sizeof(_MMsgHdr)
-_IOV = ctypes.sizeof(_IoVec)
-
-
-def _libc():
-    lib = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-    lib.recvmmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_void_p]
-    lib.recvmmsg.restype = ctypes.c_int
-    lib.sendmmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int]
-    lib.sendmmsg.restype = ctypes.c_int
-    return lib
+_HDR = MMSGHDR_SIZE
 
 
 class Ring:
@@ -109,10 +84,10 @@ class Ring:
     def __init__(self, count: int, slot: int, skip: int = 0) -> None:
         self.count, self.slot = count, slot
         self.hdr_buf = bytearray(_HDR * count)
-        self.iov_buf = bytearray(_IOV * count)
+        self.iov_buf = bytearray(IOVEC_SIZE * count)
         self.data = bytearray(slot * count)
-        hdrs = (_MMsgHdr * count).from_buffer(self.hdr_buf)
-        iovs = (_IoVec * count).from_buffer(self.iov_buf)
+        hdrs = (MMsgHdr * count).from_buffer(self.hdr_buf)
+        iovs = (IoVec * count).from_buffer(self.iov_buf)
         base = ctypes.addressof((ctypes.c_char * len(self.data)).from_buffer(self.data))
         for k in range(count):
             iovs[k].iov_base = base + k * slot + skip
@@ -124,7 +99,7 @@ class Ring:
         self.mv = memoryview(self.data)
         # msg_len of header k is lens[k * lstep + loff]; iov_len of iovec k is iov_lens[2 * k + 1]
         self.lens = memoryview(self.hdr_buf).cast("I")
-        self.lstep, self.loff = _HDR // 4, _MMsgHdr.msg_len.offset // 4
+        self.lstep, self.loff = _HDR // 4, MMsgHdr.msg_len.offset // 4
         self.iov_lens = memoryview(self.iov_buf).cast("Q")
         self.views = [[self.mv[k * slot : (k + 1) * slot]] for k in range(count)]  # for os.readv
 
@@ -214,7 +189,9 @@ class Relay:
         self.direction = direction
         self.ctl = socket.socket(fileno=ctl)
         self.vnet = vnet
-        self.libc = _libc()
+        self.libc = load_libc()
+        if self.libc is None:
+            raise OSError("libc lacks recvmmsg/sendmmsg")
         self._stats_map = mmap.mmap(stats_fd, 0)
         os.close(stats_fd)
         self.st = memoryview(self._stats_map).cast("Q")
@@ -512,8 +489,14 @@ def _continues(data, at: int, length: int, head: bytes, ack: bytes, opt: bytes, 
     )
 
 
+USAGE = "usage: relay.py --direction up|down --ctl FD --stats FD --row N [--slot N] [--vnet 0|1]"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = dict(zip(*[iter(argv if argv is not None else sys.argv[1:])] * 2, strict=False))
+    if not {"--direction", "--ctl", "--stats", "--row"} <= args.keys():
+        print(USAGE, file=sys.stderr)  # started by hand: the agent always passes all of them
+        return 2
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the agent stops us, not the terminal
     relay = Relay(
         args["--direction"],
