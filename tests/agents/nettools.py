@@ -48,8 +48,10 @@ class Lab:
         run("ip", "-n", name, "link", "set", "lo", "up")
         return name
 
-    def link(self, ns_a: str, if_a: str, ns_b: str, if_b: str) -> None:
-        run("ip", "link", "add", if_a, "netns", ns_a, "type", "veth", "peer", "name", if_b, "netns", ns_b)
+    def link(self, ns_a: str, if_a: str, ns_b: str, if_b: str, mac_b: str | None = None) -> None:
+        """veth if_a (in ns_a) -- if_b (in ns_b), both up; ``mac_b`` is set before if_b comes up."""
+        peer = ["peer", "name", if_b, "netns", ns_b, *(("address", mac_b) if mac_b else ())]
+        run("ip", "link", "add", if_a, "netns", ns_a, "type", "veth", *peer)
         run("ip", "-n", ns_a, "link", "set", if_a, "up")
         run("ip", "-n", ns_b, "link", "set", if_b, "up")
 
@@ -93,8 +95,10 @@ class Lab:
             run("ip", "netns", "del", ns, check=False)
 
 
-def socket_in(ns: str, family: int, kind: int, proto: int) -> socket.socket:
-    """Create a socket inside namespace ``ns`` (setns on a short-lived thread)."""
+def call_in(ns: str, fn, *args):
+    """``fn(*args)`` on a short-lived thread that entered namespace ``ns`` (setns).
+
+    Sockets (also netlink ones) created there stay in ``ns`` and can be used from any thread."""
     result: dict = {}
 
     def work() -> None:
@@ -105,7 +109,7 @@ def socket_in(ns: str, family: int, kind: int, proto: int) -> socket.socket:
                     raise OSError(ctypes.get_errno(), "setns failed")
             finally:
                 os.close(fd)
-            result["sock"] = socket.socket(family, kind, proto)
+            result["value"] = fn(*args)
         except Exception as exc:
             result["error"] = exc
 
@@ -114,7 +118,12 @@ def socket_in(ns: str, family: int, kind: int, proto: int) -> socket.socket:
     t.join()
     if "error" in result:
         raise result["error"]
-    return result["sock"]
+    return result["value"]
+
+
+def socket_in(ns: str, family: int, kind: int, proto: int) -> socket.socket:
+    """Create a socket inside namespace ``ns``."""
+    return call_in(ns, socket.socket, family, kind, proto)
 
 
 def mh_checksum(src: str, dst: str, mh: bytes) -> int:

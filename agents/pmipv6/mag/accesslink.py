@@ -653,6 +653,9 @@ class AccessLinkDataPlane:
         try:
             if len(mn_ll_id) == 6:
                 self.access_link.unserve(mn_ll_id)
+                # no binding, no watching: a stale NUD poller would otherwise detach the MN
+                # again if it comes back within the poll window (pmipv6ctl detach, then attach)
+                self.access_link.forget(mn_ll_id)
         except Exception:
             log.exception("final RA for %s failed", mac_str(mn_ll_id))
         self.inner.mag_unbind(lma, prefixes, interface, mn_ll_id)
