@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := tshark tcpdump iproute2 iperf3
 PYTEST_ARGS ?=
 
-.PHONY: help test lint bench deps apt-deps lab lab-down clean
+.PHONY: help test lint sanity ansible-lint bench deps apt-deps lab lab-down clean
 
 help:
 	@echo "make test      run every test CI runs (installs its own dependencies)"
@@ -30,8 +30,36 @@ $(STAMP): agents/pyproject.toml
 
 deps: apt-deps $(STAMP)
 
-test: deps
+ANSIBLE_STAMP := $(VENV)/.installed-ansible
+$(ANSIBLE_STAMP): $(STAMP) tests/requirements-ansible.txt
+	$(PY) -m pip install -q -r tests/requirements-ansible.txt
+	touch $@
+
+test: deps $(ANSIBLE_STAMP)
 	$(PY) -m pytest tests/agents tests/unit -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory sanity ansible-lint
+
+# ansible-test wants the collection at ansible_collections/<ns>/<name>, outside this git tree (it
+# would only see tracked files there): the Ansible content (not
+# the agents' Python project, which ruff covers) is copied there. Its pip bootstrap download is
+# unreachable offline: tests/sanity/get_pip_offline.py stands in (see the file).
+SANITY_BASE := /tmp/netmobility-pmipv6-sanity
+SANITY_ROOT := $(SANITY_BASE)/ansible_collections/netmobility/pmipv6
+SANITY_CONTENT := galaxy.yml meta plugins roles playbooks docs changelogs README.md LICENSE CHANGELOG.rst \
+	tests/unit tests/sanity
+PIP_CACHE := $(HOME)/.ansible/test/cache
+
+sanity: $(ANSIBLE_STAMP)
+	rm -rf $(SANITY_BASE) && mkdir -p $(SANITY_ROOT) $(PIP_CACHE)
+	cp -r --parents $(SANITY_CONTENT) $(SANITY_ROOT)/
+	find $(SANITY_ROOT) -name __pycache__ -prune -exec rm -rf {} +
+	for v in 24_2 25_0 25_1 25_2; do cp tests/sanity/get_pip_offline.py $(PIP_CACHE)/get_pip_$$v.py; done
+	cd $(SANITY_ROOT) && PATH=$(CURDIR)/$(VENV)/bin:$$PATH ansible-test sanity --venv --python 3.11 --color no
+
+ansible-lint: $(ANSIBLE_STAMP)
+	mkdir -p build/collections/ansible_collections/netmobility
+	ln -sfn $(CURDIR) build/collections/ansible_collections/netmobility/pmipv6
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/collections $(VENV)/bin/ansible-lint --nocolor
 
 LINT_STAMP := $(VENV)/.installed-lint
 

@@ -282,8 +282,8 @@ class Checker:
                 w.fail(f"{path}.ipv4_pools[{i}]", f"not an IPv4 prefix: {p!r} ({exc})")
 
     def _pools_disjoint(self):
-        for i, (net, where, _) in enumerate(self.pools):
-            for other, other_where, _ in self.pools[:i]:
+        for i, (net, where, _lma) in enumerate(self.pools):
+            for other, other_where, _other_lma in self.pools[:i]:
                 if net.overlaps(other):
                     self.w.fail(where, f"{net} overlaps {other_where} ({other})")
 
@@ -383,10 +383,10 @@ class Checker:
             w.fail(where, f"{net} is already the static prefix of {statics[net]}")
             return
         statics[net] = where
-        inside = [(pool, lma_name) for pool, _, lma_name in self.pools if net.subnet_of(pool)]
+        inside = [(pool, lma_name) for pool, _where, lma_name in self.pools if net.subnet_of(pool)]
         if not inside:
             w.fail(where, f"{net} is outside every HNP pool")
-        elif lma is not None and all(owner != lma for _, owner in inside):
+        elif lma is not None and all(owner != lma for _pool, owner in inside):
             w.fail(where, f"{net} lies in a pool of {inside[0][1]}, not of its LMA {lma}")
         if lma is not None and isinstance(lmas.get(lma), dict):
             length = lmas[lma].get("hnp_length", 64)
@@ -469,7 +469,7 @@ def _common(domain, name, node, role, paths):
 def _profiles(domain, lma):
     """The mobile-node policy profiles served through LMA ``lma``, sorted by NAI."""
     out = []
-    for _, mn in sorted((domain.get("mobile_nodes") or {}).items(), key=lambda kv: kv[1]["nai"]):
+    for mn in sorted((domain.get("mobile_nodes") or {}).values(), key=lambda profile: profile["nai"]):
         if mn["lma"] != lma:
             continue
         profile = {"id": mn["nai"], "lma": lma}
