@@ -12,6 +12,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import time
 
 import pytest
 import yaml
@@ -194,6 +195,34 @@ def test_lma_routes_rules_handoff_refcount_and_exact_cleanup(node):
     finally:
         dp.stop()
     assert (rules(ns), routes(ns), links(ns)) == before  # exactly what was there, foreign state intact
+
+
+def test_an_unused_tunnel_lingers_then_goes_and_is_reused_meanwhile(node):
+    """With ``tunnel_linger`` (the agent uses 1 s) the last unbind removes the routes at once but
+    leaves the tunnel and its blackhole rule to the worker thread; a bind within the linger time
+    takes the same tunnel back."""
+    ns, real = node
+    before = (rules(ns), routes(ns), links(ns))
+    dp = backend(ns, real, tunnel_linger=0.5)
+    dp.start()
+    try:
+        t1 = tunnel_name(raw(MAG1))
+        dp.lma_bind(raw(MAG1), [pfx(P1)])
+        index = dp.tunnels[raw(MAG1)].index
+        dp.lma_unbind(raw(MAG1), [pfx(P1)])
+        assert t1 in links(ns) and not ours(routes(ns))
+        assert (5214, "all", t1, "blackhole", "213") in ours(rules(ns))  # nothing leaves it meanwhile
+        dp.lma_bind(raw(MAG1), [pfx(P2)])  # back within the linger time: the same tunnel
+        assert dp.tunnels[raw(MAG1)].index == index
+        dp.lma_unbind(raw(MAG1), [pfx(P2)])
+        deadline = time.monotonic() + 5
+        while t1 in links(ns) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert t1 not in links(ns), "the lingering tunnel was never removed"
+        assert not ours(rules(ns)) and not ours(routes(ns)) and dp.tunnels == {}
+    finally:
+        dp.stop()
+    assert (rules(ns), routes(ns), links(ns)) == before
 
 
 def test_mag_routes_rules_with_configured_table_and_priority(node):

@@ -664,7 +664,7 @@ def test_status_135_without_mn_id_cannot_be_matched(h):
     assert len(h.sent) == 1 and h.binding()["state"] == "registering"
 
 
-HARD_REJECTS = [s for s in range(152, 163) if s != 156] + [128, 129, 130, 146, 163, 172, 200]
+HARD_REJECTS = [s for s in range(152, 163) if s not in (156, 157)] + [128, 129, 130, 146, 163, 172, 200]
 
 
 @pytest.mark.parametrize("status", HARD_REJECTS)
@@ -686,7 +686,21 @@ def test_hard_reject_stops_and_logs_the_status(h, caplog, status):
     assert h.dataplane.calls == []  # never served
 
 
-@pytest.mark.parametrize("status", [153, 155, 157])
+def test_status_157_retries_once_with_a_fresh_timestamp_then_stops(h):
+    """A handover race: the old MAG's later-stamped de-registration reached the LMA first."""
+    h.mag.attach(ALICE_MAC, handoff=3)
+    first = h.last_pbu()
+    h.clock.now += 0.01
+    h.pba(status=157, lifetime=0, prefixes=())
+    retry = h.last_pbu()
+    assert len(h.sent) == 2 and retry.sequence == first.sequence + 1
+    assert opt(retry, Timestamp).seconds > opt(first, Timestamp).seconds
+    assert opt(retry, HandoffIndicatorOption).value == 3
+    h.pba(status=157, lifetime=0, prefixes=())  # refused again: a real replay or a clock step back
+    assert h.binding()["state"] == "rejected" and len(h.sent) == 2
+
+
+@pytest.mark.parametrize("status", [153, 155])
 def test_rejected_refresh_stops_serving(h, status):
     h.register()
     h.run_until(T0 + 3540)

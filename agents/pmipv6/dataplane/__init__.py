@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 Prefix = tuple[bytes, int]  # 16 raw octets, prefix length
 BACKENDS = ("auto", "kernel", "userspace", "none")
+TUNNEL_LINGER = 1.0  # seconds an unused tunnel stays (linux.py: off the handover's critical path)
 
 log = logging.getLogger("pmipv6.dataplane")
 
@@ -84,6 +85,7 @@ def create(name: str, config: AgentConfig | None = None, *, netns: str | None = 
         "priority": config.routing.rule_priority,
         "tunnel_mtu": config.tunnel_mtu,
         "netns": netns,
+        "tunnel_linger": TUNNEL_LINGER,
     }
     if name == "auto":
         from .kernel import probe_ip6tnl

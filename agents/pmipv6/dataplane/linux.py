@@ -18,6 +18,12 @@ MAG, per HNP on access link A (tunnel X towards the LMA):
 
 All netlink, TUN and socket work runs on one worker thread: pyroute2's synchronous API cannot run
 inside the agent's asyncio loop, and the thread pins the network namespace (``netns``).
+
+A tunnel whose last prefix went lingers ``tunnel_linger`` seconds before the worker removes it,
+on its own time: taking a link down and its relay state apart costs tens of milliseconds, which
+would otherwise sit between a handover PBU and its PBA, and an MN moving back within that time
+finds the tunnel still there.  Its routes go at once; its reverse-path blackhole rule stays
+with it, so nothing is forwarded out of a lingering tunnel.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import os
 import queue
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -67,12 +74,16 @@ def _netlink_error(exc: BaseException) -> int | None:
 
 
 class Worker:
-    """One thread that runs every call it is given, inside a network namespace."""
+    """One thread that runs every call it is given, inside a network namespace.
 
-    def __init__(self, netns: str | None = None) -> None:
+    ``idle()`` (optional) runs between jobs whenever it is due: it does deferred work and
+    returns the seconds until it wants to run again, or None."""
+
+    def __init__(self, netns: str | None = None, idle: Callable[[], float | None] | None = None) -> None:
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._ready: concurrent.futures.Future = concurrent.futures.Future()
         self.netns = netns
+        self._idle = idle
         self._thread = threading.Thread(target=self._main, name="pmipv6-dataplane", daemon=True)
         self._thread.start()
         self._ready.result(CALL_TIMEOUT)
@@ -92,8 +103,13 @@ class Worker:
             self._ready.set_exception(exc)
             return
         self._ready.set_result(None)
+        wait: float | None = None
         while True:
-            job = self._jobs.get()
+            try:
+                job = self._jobs.get(timeout=wait)
+            except queue.Empty:
+                wait = self._run_idle()
+                continue
             if job is None:
                 while True:  # fail whatever was queued behind the end
                     try:
@@ -109,6 +125,16 @@ class Worker:
                 future.set_result(fn(*args))
             except BaseException as exc:
                 future.set_exception(exc)
+            wait = self._run_idle()
+
+    def _run_idle(self) -> float | None:
+        if self._idle is None:
+            return None
+        try:
+            return self._idle()
+        except Exception:  # deferred clean-up must not kill the worker
+            log.exception("data plane: deferred work failed")
+            return 1.0
 
     def call(self, fn: Callable, *args):
         if threading.current_thread() is self._thread:
@@ -133,6 +159,7 @@ class Tunnel:
     mtu: int
     refs: set = field(default_factory=set)  # ("lma" | "mag", prefix)
     rpf_rule: tuple | None = None  # LMA: key of the per-tunnel blackhole rule
+    idle_since: float | None = None  # monotonic time the last reference went (lingering)
 
 
 class TunnelDataPlane(DataPlane):
@@ -148,8 +175,10 @@ class TunnelDataPlane(DataPlane):
         priority: int = 5213,
         tunnel_mtu: int | None = None,
         netns: str | None = None,
+        tunnel_linger: float = 0.0,
     ) -> None:
         self.local = str(ipaddress.IPv6Address(local))
+        self.tunnel_linger = tunnel_linger
         self.table = table
         self.priority = priority
         self.tunnel_mtu = tunnel_mtu
@@ -167,7 +196,7 @@ class TunnelDataPlane(DataPlane):
     def start(self) -> None:
         if self._worker is not None:
             return
-        self._worker = Worker(self.netns)
+        self._worker = Worker(self.netns, self._close_idle_tunnels if self.tunnel_linger > 0 else None)
         try:
             self._worker.call(self._start)
         except BaseException:
@@ -373,6 +402,9 @@ class TunnelDataPlane(DataPlane):
     # -- tunnels (reference counted) ------------------------------------------------------------
     def _acquire(self, peer: bytes, ref: tuple, rpf: bool) -> Tunnel:
         tunnel = self.tunnels.get(peer)
+        if tunnel is not None and tunnel.idle_since is not None:
+            tunnel.idle_since = None  # lingering: in use again
+            log.debug("tunnel %s towards %s reused", tunnel.ifname, ipv6_text(peer))
         if tunnel is None:
             ifname = tunnel_name(peer)
             mtu = self._mtu_towards(peer)
@@ -393,6 +425,26 @@ class TunnelDataPlane(DataPlane):
         tunnel.refs.discard(ref)
         if tunnel.refs:
             return
+        if ref is not None and self.tunnel_linger > 0:
+            tunnel.idle_since = time.monotonic()  # removed by _close_idle_tunnels
+            return
+        self._remove_tunnel(tunnel)
+
+    def _close_idle_tunnels(self) -> float | None:
+        """Worker idle hook: remove tunnels unused for ``tunnel_linger``; seconds to the next."""
+        now = time.monotonic()
+        due: float | None = None
+        for tunnel in list(self.tunnels.values()):
+            if tunnel.refs or tunnel.idle_since is None:
+                continue
+            left = tunnel.idle_since + self.tunnel_linger - now
+            if left <= 0:
+                self._remove_tunnel(tunnel)
+            else:
+                due = left if due is None else min(due, left)
+        return due
+
+    def _remove_tunnel(self, tunnel: Tunnel) -> None:
         if tunnel.rpf_rule is not None:
             self._del_rule(tunnel.rpf_rule)
             tunnel.rpf_rule = None

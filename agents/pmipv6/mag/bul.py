@@ -37,6 +37,7 @@ class Transaction:
     handoff: int
     prefixes: list[Prefix]
     attempts: int = 0
+    retried_157: bool = False  # one fresh-timestamp retry after status 157 (see the engine)
     outstanding: dict[int, float] = field(default_factory=dict)
     timer: Timer | None = field(default=None, repr=False)
 

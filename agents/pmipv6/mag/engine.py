@@ -25,6 +25,9 @@ Choices where RFC 5213 / RFC 6275 leave room:
 * **Clock resynchronisation (156)**: offset = LMA timestamp - midpoint of the local send time of
   the rejected PBU and the PBA's arrival (the NTP estimate; equal to "LMA time - our time" when
   the round trip is negligible).
+* **Status 157** (timestamp lower than previously accepted): one immediate retry with a fresh
+  timestamp per exchange.  In a handover the old MAG's de-registration can be stamped after the
+  new MAG's PBU yet reach the LMA first; a second 157 is a hard reject.
 * **Status 135** carries the LMA's last accepted number, not ours, so it is matched by MN-ID (and
   MN-LL-ID) to the entry with a pending exchange; the retry uses that number + 1.
 * **Accepted** means status < 128 (0, and the "accepted with remarks" codes 2, 3, 6).
@@ -330,6 +333,8 @@ class MobileAccessGateway:
             self._resynchronise(entry, txn, pba, sent_at)
         elif pba.status == Status.SEQUENCE_OUT_OF_WINDOW:
             self._resequence(entry, txn, pba)
+        elif pba.status == Status.TIMESTAMP_LOWER_THAN_PREV_ACCEPTED and not txn.retried_157:
+            self._fresh_timestamp(entry, txn)
         else:
             self._rejected(entry, txn, pba.status)
 
@@ -421,6 +426,15 @@ class MobileAccessGateway:
         log.info("status 135 for %s: LMA's last accepted sequence is %d", entry.mn_id, pba.sequence)
         self.stats[("sequence_resync",)] += 1
         entry.sequence = pba.sequence  # the retry takes the next number
+        txn.outstanding.clear()
+        self._retry(entry, txn)
+
+    def _fresh_timestamp(self, entry: BindingUpdateListEntry, txn: Transaction) -> None:
+        """157 in a handover race: the old MAG's de-registration, stamped after our PBU, reached
+        the LMA first.  Our PBU is not a replay, only overtaken: send it once more with a fresh
+        timestamp (a real replay or a clock going backwards is refused again, and then stops)."""
+        log.info("status 157 for %s: retrying once with a fresh timestamp", entry.mn_id)
+        txn.retried_157 = True
         txn.outstanding.clear()
         self._retry(entry, txn)
 
