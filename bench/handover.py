@@ -37,7 +37,7 @@ TARGET_MS = 20.0  # controller-signalled median
 KINDS = {
     "controller": "controller-signalled (HI=3), new MAG already has a tunnel",
     "rs": "RS-detected (HI=4), new MAG already has a tunnel",
-    "controller_lone": "controller-signalled, lone MN (no other MN at either MAG; an unused tunnel lingers 1 s)",
+    "controller_lone": "controller-signalled, lone MN (no other MN at either MAG; unused tunnels linger 1 s)",
 }
 
 
