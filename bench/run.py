@@ -7,6 +7,11 @@
 4. persistence: accepted-registration PBA/s with the SQLite state store on, beside the same with
             it off (``persistence: false``): two LMA processes in the same namespace, measured in
             alternation (``--only persistence`` runs just this and updates its BENCHMARKS.md block).
+5. tunnel : iperf3 TCP MN -> CN through the userspace tunnel beside plain kernel forwarding in the
+            same namespaces (``bench/tunnel.py``; ``--only tunnel``).
+6. handover: association at the new AP -> first echo reply through the new MAG, 20 handovers each
+            controller-signalled and RS-detected, in the test domain (``bench/handover.py``;
+            ``--only handover``).
 
 Machines here are noisy: each figure is the median of several runs taken in this one invocation.
 """
@@ -409,12 +414,14 @@ def persistence_block(p: dict) -> str:
     )
 
 
-def update_persistence_block(path: Path, block: str) -> None:
-    """Replace the persistence block of an existing BENCHMARKS.md (or append one)."""
+def update_block(path: Path, name: str, block: str) -> None:
+    """Replace the ``<!-- name:begin -->`` ... ``<!-- name:end -->`` block of an existing
+    BENCHMARKS.md, or insert it before the notes on how the numbers are taken."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if PERSIST_BEGIN in text and PERSIST_END in text:
-        head, rest = text.split(PERSIST_BEGIN, 1)
-        tail = rest.split(PERSIST_END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + block + tail
     else:
         marker = "\nHow each number is taken:"
@@ -427,7 +434,13 @@ def update_persistence_block(path: Path, block: str) -> None:
 
 
 def write_report(
-    path: Path, engine: dict, memory: dict, sockets: dict | None, cmd: str, persistence: dict | None = None
+    path: Path,
+    engine: dict,
+    memory: dict,
+    sockets: dict | None,
+    cmd: str,
+    persistence: dict | None = None,
+    blocks: tuple[str, ...] = (),
 ) -> None:
     def k(x: float) -> str:
         return f"{x:,.0f}"
@@ -477,6 +490,8 @@ def write_report(
         ]
     if persistence:
         lines += ["", persistence_block(persistence)]
+    for block in blocks:
+        lines += ["", block]
     lines += [
         "",
         "How each number is taken:",
@@ -507,6 +522,20 @@ def write_report(
     path.write_text("\n".join(lines))
 
 
+def namespace_block(name: str, runs: int, duration: float, command: str) -> str:
+    """Run ``bench/<name>.py`` (tunnel: iperf3 tunnel vs plain; handover: latency over 20
+    handovers per kind) and return its BENCHMARKS.md block."""
+    if name == "tunnel":
+        import tunnel
+
+        print("tunnel: iperf3 MN -> CN, userspace tunnel beside plain forwarding ...", flush=True)
+        return tunnel.block(tunnel.measure(runs=max(3, runs // 2 + 1), seconds=duration), command)
+    import handover
+
+    print("handover: 20 controller-signalled and 20 RS-detected handovers ...", flush=True)
+    return handover.block(handover.measure(handovers=20), command)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
@@ -518,7 +547,7 @@ def main() -> int:
     p.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     p.add_argument(
         "--only",
-        choices=("persistence",),
+        choices=("persistence", "tunnel", "handover"),
         help="run only this part and update its block in --output (needs root)",
     )
     a = p.parse_args()
@@ -531,8 +560,13 @@ def main() -> int:
         result["command"] = "python bench/run.py " + " ".join(sys.argv[1:])
         print(", ".join(f"{n} {v:,.0f}" for n, v in result["median"].items()) + " PBA/s; on/off "
               f"{result['ratio']['on']:.2f}", flush=True)  # fmt: skip
-        update_persistence_block(Path(a.output), persistence_block(result))
+        update_block(Path(a.output), "persistence", persistence_block(result))
         print(json.dumps(result, default=str))
+        print(f"updated {a.output}")
+        return 0
+    if a.only:
+        command = "python bench/run.py " + " ".join(sys.argv[1:])
+        update_block(Path(a.output), a.only, namespace_block(a.only, a.runs, a.duration, command))
         print(f"updated {a.output}")
         return 0
     print(f"engine: {a.bindings:,} bindings, {a.runs} runs ...", flush=True)
@@ -556,7 +590,10 @@ def main() -> int:
         print("persistence: LMA with the state store on and off, in alternation ...", flush=True)
         persistence = bench_persistence(max(3, a.runs // 2 + 1), a.duration)
     cmd = "make bench" if len(sys.argv) <= 3 else "python bench/run.py " + " ".join(sys.argv[1:])
-    write_report(Path(a.output), engine, memory, sockets, cmd, persistence)
+    blocks = ()
+    if not a.no_sockets and os.geteuid() == 0:
+        blocks = tuple(namespace_block(name, a.runs, a.duration, cmd) for name in ("tunnel", "handover"))
+    write_report(Path(a.output), engine, memory, sockets, cmd, persistence, blocks)
     print(f"wrote {a.output}")
     return 0
 
