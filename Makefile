@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tshark tcpdump iproute2 iperf3
+APT_PACKAGES := tshark tcpdump iproute2 iperf3 nftables openssh-server
 PYTEST_ARGS ?=
 
 .PHONY: help test lint sanity ansible-lint bench deps apt-deps lab lab-down clean
@@ -16,7 +16,7 @@ help:
 	@echo "make lab       bring up the one-box lab domain (comes with the inventory/roles work)"
 
 apt-deps:
-	@missing=""; for c in tshark tcpdump ip iperf3; do command -v $$c >/dev/null || missing=1; done; \
+	@missing=""; for c in tshark tcpdump ip iperf3 nft /usr/sbin/sshd; do command -v $$c >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install $(APT_PACKAGES)"; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \

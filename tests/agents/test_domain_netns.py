@@ -163,8 +163,8 @@ def test_spoofed_source_is_not_forwarded_by_the_lma(domain):
       it (``rpf_drop`` grows) because that HNP is bound to mag1, not mag2. The same injection
       with mn2's own address as source reaches cn, so the drop is the check, not the path.
 
-    Two MNs on the same MAG are not told apart by the LMA (both come out of the same tunnel);
-    that would need a per-MAC source filter at the MAG."""
+    Two MNs on the same MAG are not told apart by the LMA (both come out of the same tunnel):
+    the MAG's source guard handles that (next test)."""
     d = domain
     place(d, "mn1", "ap1")
     own = place(d, "mn2", "ap2")
@@ -188,6 +188,41 @@ def test_spoofed_source_is_not_forwarded_by_the_lma(domain):
         time.sleep(0.2)
         assert listener.received(0x5A01) == [] and listener.received(0x5A02) == []
         wait_for(lambda: d.metrics("lma").get("pmipv6_rpf_drop_total", 0) >= drops + 3, 3, what="rpf_drop +3")
+    finally:
+        listener.close()
+        run("ip", "-n", d.ns["mn2"], "-6", "addr", "del", f"{spoofed}/128", "dev", "eth0", check=False)
+
+
+def test_on_one_mag_an_mn_cannot_send_from_anothers_prefix(domain):
+    """mn1 and mn2 both at mag1: the LMA cannot tell them apart (same tunnel), so the MAG checks
+    (source MAC, source prefix) as packets arrive (nftables, ``dataplane/srcguard.py``). mn2's
+    packets from mn1's prefix never reach the LMA, let alone cn; its own still do."""
+    d = domain
+    place(d, "mn1", "ap1")
+    own = place(d, "mn2", "ap1")
+    spoofed = d.hnp("mn1").network_address + 0x5F00F
+    listener = EchoListener(d.ns["cn"])
+    tunnelled = d.metrics("lma").get("pmipv6_tunnel_rx_total", 0)
+    try:
+        d.lab.addr(d.ns["mn2"], "eth0", f"{spoofed}/128")
+        with socket_in(d.ns["mn2"], socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as sock:
+            sock.bind((str(spoofed), 0))
+            for seq in range(3):
+                sock.sendto(ipv6_echo_packet(spoofed, CN_ADDR, 0x5A04, seq)[40:], (CN_ADDR, 0))
+        with socket_in(d.ns["mn2"], socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as sock:
+            sock.bind((str(own), 0))
+            for seq in range(3):
+                sock.sendto(ipv6_echo_packet(own, CN_ADDR, 0x5A05, seq)[40:], (CN_ADDR, 0))
+        wait_for(lambda: len(listener.received(0x5A05)) == 3 or None, 3, what="mn2's genuine packets")
+        time.sleep(0.2)
+        assert listener.received(0x5A04) == []
+        guard = run(
+            "ip", "netns", "exec", d.ns["mag1"], "nft", "list", "chain", "ip6", f"pmipv6_{TABLE}", "guard"
+        )
+        dropped = int(guard.stdout.split("counter packets ")[1].split()[0])
+        print(f"\nmag1 source guard dropped {dropped} packet(s); LMA tunnel rx grew by "
+              f"{d.metrics('lma').get('pmipv6_tunnel_rx_total', 0) - tunnelled:g}")  # fmt: skip
+        assert dropped >= 3
     finally:
         listener.close()
         run("ip", "-n", d.ns["mn2"], "-6", "addr", "del", f"{spoofed}/128", "dev", "eth0", check=False)

@@ -15,6 +15,7 @@ MAG, per HNP on access link A (tunnel X towards the LMA):
     route  HNP dev A                    (main)    downlink, on-link to the mobile node
     route  default from HNP dev X table T         uplink: one source-specific default per HNP
     rule   R    from HNP iif A lookup T
+    nft    (MN MAC, HNP) in table ip6 pmipv6_T    only that MN may send from it (srcguard.py)
 
 All netlink, TUN and socket work runs on one worker thread: pyroute2's synchronous API cannot run
 inside the agent's asyncio loop, and the thread pins the network namespace (``netns``).
@@ -44,6 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import DataPlane, DataPlaneError, Prefix
+from .srcguard import SourceGuard
 
 log = logging.getLogger("pmipv6.dataplane")
 
@@ -179,6 +181,8 @@ class TunnelDataPlane(DataPlane):
     ) -> None:
         self.local = str(ipaddress.IPv6Address(local))
         self.tunnel_linger = tunnel_linger
+        self._guard = SourceGuard(table)
+        self._guard_warned = False
         self.table = table
         self.priority = priority
         self.tunnel_mtu = tunnel_mtu
@@ -241,6 +245,7 @@ class TunnelDataPlane(DataPlane):
                 self._close_tunnel(tunnel)
             except Exception as exc:
                 problems.append(f"tunnel {tunnel.ifname}: {exc}")
+        self._guard.close()
         self.tunnels.clear()
         self._lma.clear()
         self._mag.clear()
@@ -284,10 +289,12 @@ class TunnelDataPlane(DataPlane):
         self._run(self._lma_unbind, bytes(mag), [(bytes(p), int(n)) for p, n in prefixes])
 
     def mag_bind(self, lma: bytes, prefixes: Sequence[Prefix], interface: str, mn_ll_id: bytes) -> None:
-        self._run(self._mag_bind, bytes(lma), [(bytes(p), int(n)) for p, n in prefixes], interface)
+        prefixes = [(bytes(p), int(n)) for p, n in prefixes]
+        self._run(self._mag_bind, bytes(lma), prefixes, interface, bytes(mn_ll_id))
 
     def mag_unbind(self, lma: bytes, prefixes: Sequence[Prefix], interface: str, mn_ll_id: bytes) -> None:
-        self._run(self._mag_unbind, bytes(lma), [(bytes(p), int(n)) for p, n in prefixes], interface)
+        prefixes = [(bytes(p), int(n)) for p, n in prefixes]
+        self._run(self._mag_unbind, bytes(lma), prefixes, interface, bytes(mn_ll_id))
 
     def snapshot(self) -> dict:
         """What is bound and what was created (for tests and status output)."""
@@ -358,7 +365,7 @@ class TunnelDataPlane(DataPlane):
             self._lookup_rule = None
 
     # -- MAG ------------------------------------------------------------------------------------
-    def _mag_bind(self, lma: bytes, prefixes: list[Prefix], interface: str) -> None:
+    def _mag_bind(self, lma: bytes, prefixes: list[Prefix], interface: str, mac: bytes = b"") -> None:
         access = self._link_index(interface)
         if access is None:
             raise DataPlaneError(f"access interface {interface!r} not found")
@@ -379,8 +386,21 @@ class TunnelDataPlane(DataPlane):
             except BaseException:
                 self._mag_unbind_one(lma, interface, prefix)
                 raise
+        self._guard_allow(mac, prefixes)
 
-    def _mag_unbind(self, lma: bytes, prefixes: list[Prefix], interface: str) -> None:
+    def _guard_allow(self, mac: bytes, prefixes: list[Prefix]) -> None:
+        """After the routes: the MN can already send; from now on only it, from its prefixes."""
+        if len(mac) != 6:
+            return  # an MN-LL-ID that is no MAC: nothing to match on
+        if not self._guard.available:
+            if not self._guard_warned:
+                log.warning("source address validation off: no nft program (install nftables)")
+                self._guard_warned = True
+            return
+        self._guard.allow(mac, prefixes)
+
+    def _mag_unbind(self, lma: bytes, prefixes: list[Prefix], interface: str, mac: bytes = b"") -> None:
+        gone = []
         for prefix in prefixes:
             if self._mag.get(prefix) != (lma, interface):
                 log.debug(
@@ -388,6 +408,9 @@ class TunnelDataPlane(DataPlane):
                 )
                 continue
             self._mag_unbind_one(lma, interface, prefix)
+            gone.append(prefix)
+        if len(mac) == 6:
+            self._guard.revoke(mac, gone)
 
     def _mag_unbind_one(self, lma: bytes, interface: str, prefix: Prefix) -> None:
         self._mag.pop(prefix, None)
