@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := tshark tcpdump iproute2 iperf3 nftables openssh-server
 PYTEST_ARGS ?=
 
-.PHONY: help test lint sanity ansible-lint bench deps apt-deps lab lab-down clean
+.PHONY: help test lint sanity ansible-lint collection-path bench deps apt-deps lab lab-down clean
 
 help:
 	@echo "make test      run every test CI runs (installs its own dependencies)"
 	@echo "make lint      ruff (Python), changelog fragments"
 	@echo "make bench     measure the agents, write BENCHMARKS.md"
-	@echo "make lab       bring up the one-box lab domain (comes with the inventory/roles work)"
+	@echo "make lab       bring up the one-box lab domain, roll it out with ansible-playbook, show a handover"
+	@echo "make lab-down  remove the lab"
 
 apt-deps:
 	@missing=""; for c in tshark tcpdump ip iperf3 nft /usr/sbin/sshd; do command -v $$c >/dev/null || missing=1; done; \
@@ -56,9 +57,7 @@ sanity: $(ANSIBLE_STAMP)
 	for v in 24_2 25_0 25_1 25_2; do cp tests/sanity/get_pip_offline.py $(PIP_CACHE)/get_pip_$$v.py; done
 	cd $(SANITY_ROOT) && PATH=$(CURDIR)/$(VENV)/bin:$$PATH ansible-test sanity --venv --python 3.11 --color no
 
-ansible-lint: $(ANSIBLE_STAMP)
-	mkdir -p build/collections/ansible_collections/netmobility
-	ln -sfn $(CURDIR) build/collections/ansible_collections/netmobility/pmipv6
+ansible-lint: $(ANSIBLE_STAMP) collection-path
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/collections $(VENV)/bin/ansible-lint --nocolor
 
 LINT_STAMP := $(VENV)/.installed-lint
@@ -75,8 +74,27 @@ lint: $(LINT_STAMP)
 bench: deps
 	$(PY) bench/run.py --output BENCHMARKS.md
 
-lab lab-down:
-	@echo "make $@: the lab domain arrives with the inventory and roles (issue 4); nothing to do yet"; exit 1
+# The agents' dependencies for hosts without internet: wheels fetched here, on the controller.
+WHEELHOUSE := build/wheelhouse
+$(WHEELHOUSE)/.done: agents/pyproject.toml
+	mkdir -p $(WHEELHOUSE)
+	$(PY) -m pip download -q --only-binary=:all: -d $(WHEELHOUSE) 'pyroute2>=0.7' 'PyYAML>=6'
+	touch $@
+
+# Ansible against this checkout: the collection is found through build/collections.
+ANSIBLE_ENV := ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/collections ANSIBLE_PIPELINING=True \
+	ANSIBLE_FORKS=20 ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 PATH=$(CURDIR)/$(VENV)/bin:$$PATH
+collection-path:
+	mkdir -p build/collections/ansible_collections/netmobility
+	ln -sfn $(CURDIR) build/collections/ansible_collections/netmobility/pmipv6
+
+lab: deps $(ANSIBLE_STAMP) $(WHEELHOUSE)/.done collection-path
+	$(PY) inventories/lab/nslab.py up
+	$(ANSIBLE_ENV) ansible-playbook -i inventories/lab playbooks/site.yml
+	$(PY) inventories/lab/nslab.py demo
+
+lab-down:
+	$(PY) inventories/lab/nslab.py down
 
 clean:
 	rm -rf $(VENV) tests/output .pytest_cache build
