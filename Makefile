@@ -36,8 +36,8 @@ $(ANSIBLE_STAMP): $(STAMP) tests/requirements-ansible.txt
 	$(PY) -m pip install -q -r tests/requirements-ansible.txt
 	touch $@
 
-test: deps $(ANSIBLE_STAMP)
-	$(PY) -m pytest tests/agents tests/unit -q -p no:cacheprovider $(PYTEST_ARGS)
+test: deps $(ANSIBLE_STAMP) $(WHEELHOUSE)/.done collection-path
+	$(PY) -m pytest tests/agents tests/unit tests/integration -q -p no:cacheprovider $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory sanity ansible-lint
 
 # ansible-test wants the collection at ansible_collections/<ns>/<name>, outside this git tree (it

@@ -1,0 +1,271 @@
+"""End to end: the lab domain (inventories/lab) rolled out with ansible-playbook over real SSH to
+namespace hosts built by the same script as ``make lab`` (inventories/lab/nslab.py), under its
+own names and management subnet so that it never meets a ``make lab`` of the same machine.
+
+Each test leaves the lab converged for the next one; they run in file order.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "inventories" / "lab"))
+sys.path.insert(0, str(REPO / "tests" / "agents"))
+
+import nslab  # noqa: E402
+from domain import Pinger  # noqa: E402
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (namespaces, sshd)")
+
+LAB = nslab.Lab(prefix=f"pmit{os.getpid() % 10000}", mgmt="198.18.91", mags=2,
+                workdir=Path(f"/run/pmipv6-it-{os.getpid()}"))  # fmt: skip
+DOMAIN = yaml.safe_load((REPO / "inventories/lab/group_vars/all/domain.yml").read_text())["pmipv6_domain"]
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+PLAYBOOK_TIMEOUT = 300
+SSH_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5"
+
+
+def write_inventory(directory: Path, domain: dict, hosts: dict[str, str], key: Path) -> Path:
+    """An inventory like inventories/lab's, for other addresses and another domain."""
+    (directory / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
+    wheelhouse = str(REPO / "build" / "wheelhouse")
+    inventory = {
+        "all": {
+            "hosts": {
+                "localhost": {
+                    "ansible_connection": "local",
+                    "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                }
+            },
+            "children": {
+                "lab": {
+                    "vars": {
+                        "ansible_user": "root",
+                        "ansible_python_interpreter": "/usr/bin/python3",
+                        "ansible_ssh_private_key_file": str(key),
+                        "ansible_ssh_common_args": SSH_ARGS,
+                        "lma_wheelhouse": wheelhouse,
+                        "mag_wheelhouse": wheelhouse,
+                    },
+                    "hosts": {
+                        name: {"ansible_host": addr, "pmipv6_node": name} for name, addr in hosts.items()
+                    },
+                }
+            },
+        }
+    }
+    (directory / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    (directory / "group_vars" / "all" / "domain.yml").write_text(yaml.safe_dump({"pmipv6_domain": domain}))
+    return directory
+
+
+def playbook(inventory: Path, name: str, *extra: str) -> tuple[int, str, dict[str, dict[str, int]]]:
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(REPO / "build" / "collections"),
+        ANSIBLE_PIPELINING="True",
+        ANSIBLE_FORKS="20",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_HOST_KEY_CHECKING="False",
+        ANSIBLE_LOCAL_TEMP=str(inventory / ".ansible-tmp"),
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
+         str(REPO / "playbooks" / name), *extra],
+        capture_output=True, text=True, env=env, timeout=PLAYBOOK_TIMEOUT, check=False,
+    )  # fmt: skip
+    recap = {
+        m[1]: {"ok": int(m[2]), "changed": int(m[3]), "unreachable": int(m[4]), "failed": int(m[5])}
+        for m in RECAP.finditer(done.stdout)
+    }
+    return done.returncode, done.stdout + done.stderr, recap
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    nslab.up(LAB)
+    try:
+        hosts = {h: LAB.mgmt_address(h) for h in LAB.ssh_hosts}
+        inventory = write_inventory(
+            tmp_path_factory.mktemp("inventory"), copy.deepcopy(DOMAIN), hosts, LAB.key
+        )
+        yield inventory
+    finally:
+        nslab.down(LAB)
+
+
+# ------------------------------------------------------------------------------------------------
+INVALID = {
+    "unknown LMA": (["mags", "mag2", "lma"], "lma9", "pmipv6_domain.mags.mag2.lma: unknown LMA 'lma9'"),
+    "IPv4 address": (
+        ["mags", "mag1", "address"],
+        "198.18.1.1",
+        "pmipv6_domain.mags.mag1.address: not an IPv6",
+    ),
+    "overlapping pools": (
+        ["lmas", "lma1", "hnp_pools"],
+        ["2001:db8:100::/48", "2001:db8:100:8000::/49"],
+        "pmipv6_domain.lmas.lma1.hnp_pools[1]: 2001:db8:100:8000::/49 overlaps",
+    ),
+    "static prefix outside the pools": (
+        ["mobile_nodes", "printer", "hnp"],
+        ["2001:db8:999:f::/64"],
+        "pmipv6_domain.mobile_nodes.printer.hnp[0]: 2001:db8:999:f::/64 is outside every HNP pool",
+    ),
+    "duplicate MAC": (
+        ["mobile_nodes", "mn2", "mac"],
+        "02:00:00:00:01:01",
+        "pmipv6_domain.mobile_nodes.mn2.mac: 02:00:00:00:01:01 is also the MAC of",
+    ),
+    "duplicate NAI": (
+        ["mobile_nodes", "mn2", "nai"],
+        "mn1@lab.example",
+        "pmipv6_domain.mobile_nodes.mn2.nai: mn1@lab.example is also the NAI of",
+    ),
+    "AP on two MAGs": (
+        ["mags", "mag2", "access_interfaces"],
+        [{"name": "acc0", "aps": ["ap2", "ap1"]}],
+        "pmipv6_domain.mags.mag2.access_interfaces[0].aps[1]: AP 'ap1' is already behind",
+    ),
+    "lifetime not a multiple of 4": (
+        ["binding_lifetime"],
+        601,
+        "pmipv6_domain.binding_lifetime: 601 is not a multiple of 4 seconds",
+    ),
+    "lifetime out of range": (
+        ["binding_lifetime"],
+        400000,
+        "pmipv6_domain.binding_lifetime: 400000 out of range",
+    ),
+    "unknown key": (
+        ["mags", "mag1", "lma_address"],
+        "2001:db8:c::1",
+        "pmipv6_domain.mags.mag1.lma_address: unknown key",
+    ),
+    "node no host realises": (
+        ["mags", "mag3"],
+        {"address": "2001:db8:c::9", "lma": "lma1"},
+        "pmipv6_domain.mags.mag3: no inventory host has pmipv6_node: mag3",
+    ),
+}
+
+
+def with_change(path: list[str], value) -> dict:
+    domain = copy.deepcopy(DOMAIN)
+    node = domain
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return domain
+
+
+def test_invalid_domains_fail_validation_before_any_host_is_contacted(tmp_path):
+    """Hosts at addresses nobody answers (198.18.92.x): a contacted host would show up as
+    unreachable in the recap. Each run must end in the validation play, on localhost only."""
+    unreachable = {"lma1": "198.18.92.2", "mag1": "198.18.92.3", "mag2": "198.18.92.4"}
+    stray = dict(unreachable, mag9="198.18.92.5")
+
+    def run(case):
+        name, (path, value, expected) = case
+        inventory = write_inventory(tmp_path / re.sub(r"\W+", "-", name), with_change(path, value),
+                                    unreachable, Path("/nonexistent"))  # fmt: skip
+        return name, expected, playbook(inventory, "site.yml")
+
+    cases = list(INVALID.items())
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, cases))
+    stray_inventory = write_inventory(tmp_path / "stray", copy.deepcopy(DOMAIN), stray, Path("/nonexistent"))
+    results.append(
+        ("host not in the domain", "hostvars[mag9].pmipv6_node: 'mag9' is not a node of the domain",
+         playbook(stray_inventory, "site.yml"))
+    )  # fmt: skip
+    assert len(results) >= 10
+    for name, expected, (rc, out, recap) in results:
+        assert rc != 0, f"{name}: the play did not fail"
+        assert expected in out, f"{name}: expected {expected!r} in:\n{out[-3000:]}"
+        assert set(recap) == {"localhost"}, f"{name}: hosts were contacted: {recap}"
+        assert "UNREACHABLE" not in out and "Gathering Facts" not in out, name
+
+
+def test_rollout_converges_then_changes_nothing(lab):
+    rc, out, recap = playbook(lab, "site.yml")
+    assert rc == 0, out[-4000:]
+    for host in LAB.ssh_hosts:
+        assert recap[host]["changed"] > 0 and recap[host]["failed"] == 0, (host, recap)
+    rc, out, recap = playbook(lab, "site.yml")
+    assert rc == 0, out[-4000:]
+    assert all(recap[host]["changed"] == 0 for host in LAB.ssh_hosts), recap
+    print(f"\nsecond run: {recap}")
+
+
+def test_traffic_flows_and_the_mn_keeps_its_address_across_a_handover(lab):
+    assert nslab.demo(LAB) == 0
+
+
+def test_drift_names_the_edited_host_only_and_site_repairs_it(lab):
+    config = LAB.workdir / "mag1" / "etc_pmipv6" / "mag1.yaml"
+    config.write_text(config.read_text().replace("binding_lifetime: 600", "binding_lifetime: 1200"))
+    rc, out, _ = playbook(lab, "drift.yml")
+    assert rc != 0
+    summary = next(line for line in out.splitlines() if '"msg": "drifted:' in line)
+    assert "drifted: mag1;" in summary and "mag2" not in summary and "lma1" not in summary, summary
+    assert "-  binding_lifetime: 1200" in out and "+  binding_lifetime: 600" in out  # the diff
+    rc, out, recap = playbook(lab, "site.yml")
+    assert rc == 0 and recap["mag1"]["changed"] > 0 and recap["mag2"]["changed"] == 0, recap
+    rc, out, _ = playbook(lab, "drift.yml")
+    assert rc == 0, out[-3000:]
+
+
+def test_a_killed_agent_is_reported_by_verify_and_restarted_by_site(lab):
+    pidfile = LAB.workdir / "mag2" / "run_pmipv6" / "mag2.pid"
+    nslab._kill(int(pidfile.read_text()))
+    rc, out, recap = playbook(lab, "verify.yml")
+    assert rc != 0 and recap["mag2"]["failed"] == 1 and recap["mag1"]["failed"] == 0, recap
+    assert "mag2: agent not running" in out
+    rc, out, recap = playbook(lab, "site.yml")
+    assert rc == 0 and recap["mag2"]["changed"] > 0, out[-3000:]
+
+
+def test_a_new_mn_profile_reaches_the_agents_by_reload_and_bindings_survive(lab):
+    """Add a profile, re-run site.yml while cn1 pings mn1 every 20 ms: the agents reload (same
+    PIDs), mn1's binding and address stay, and not a ping is lost."""
+    pids = {h: int((LAB.workdir / h / "run_pmipv6" / f"{h}.pid").read_text()) for h in LAB.ssh_hosts}
+    address = nslab.mn_address(LAB)
+    assert address is not None, "mn1 has no address (the handover test attached it)"
+    domain = copy.deepcopy(DOMAIN)
+    domain["mobile_nodes"]["tablet"] = {
+        "nai": "tablet@lab.example",
+        "mac": "02:00:00:00:01:0a",
+        "lma": "lma1",
+    }
+    domain_file = lab / "group_vars" / "all" / "domain.yml"
+    before = domain_file.read_text()
+    domain_file.write_text(yaml.safe_dump({"pmipv6_domain": domain}))
+    try:
+        with Pinger(LAB.ns("cn1"), address, interval=0.02, duration=120) as pinger:
+            rc, out, recap = playbook(lab, "site.yml")
+            time.sleep(0.5)
+        assert rc == 0, out[-3000:]
+        assert all(recap[h]["changed"] > 0 for h in LAB.ssh_hosts), recap
+        assert "Reload the agent's configuration" in out
+        after = {h: int((LAB.workdir / h / "run_pmipv6" / f"{h}.pid").read_text()) for h in LAB.ssh_hosts}
+        assert after == pids, "an agent was restarted instead of reloaded"
+        profiles = nslab.ctl(LAB, "lma1", "status")
+        assert profiles["pid"] == pids["lma1"]
+        assert any(b["mn_ll_id"] == nslab.MN_MAC for b in nslab.ctl(LAB, "lma1", "bindings"))
+        assert nslab.mn_address(LAB) == address
+        print(f"\nreload rollout: {len(pinger.sent)} pings, {len(pinger.lost())} lost")
+        assert len(pinger.sent) > 100 and len(pinger.lost()) == 0
+    finally:
+        domain_file.write_text(before)
