@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_PACKAGES := tshark tcpdump iproute2 iperf3 nftables openssh-server
 PYTEST_ARGS ?=
+WHEELHOUSE := build/wheelhouse
 
 .PHONY: help test lint sanity ansible-lint collection-path bench deps apt-deps lab lab-down clean
 
@@ -75,7 +76,6 @@ bench: deps
 	$(PY) bench/run.py --output BENCHMARKS.md
 
 # The agents' dependencies for hosts without internet: wheels fetched here, on the controller.
-WHEELHOUSE := build/wheelhouse
 $(WHEELHOUSE)/.done: agents/pyproject.toml
 	mkdir -p $(WHEELHOUSE)
 	$(PY) -m pip download -q --only-binary=:all: -d $(WHEELHOUSE) 'pyroute2>=0.7' 'PyYAML>=6'
