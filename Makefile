@@ -72,7 +72,7 @@ lint: $(LINT_STAMP)
 	$(VENV)/bin/ruff format --check agents plugins tests bench
 	$(VENV)/bin/antsibull-changelog lint
 
-bench: deps
+bench: deps $(ANSIBLE_STAMP) $(WHEELHOUSE)/.done collection-path
 	$(PY) bench/run.py --output BENCHMARKS.md
 
 # The agents' dependencies for hosts without internet: wheels fetched here, on the controller.

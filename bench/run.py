@@ -12,6 +12,8 @@
 6. handover: association at the new AP -> first echo reply through the new MAG, 20 handovers each
             controller-signalled and RS-detected, in the test domain (``bench/handover.py``;
             ``--only handover``).
+7. rollout: site.yml wall time to 1 LMA + 10 MAG lab hosts, first run and re-run
+            (``bench/rollout.py``; ``--only rollout``).
 
 Machines here are noisy: each figure is the median of several runs taken in this one invocation.
 """
@@ -530,6 +532,11 @@ def namespace_block(name: str, runs: int, duration: float, command: str) -> str:
 
         print("tunnel: iperf3 MN -> CN, userspace tunnel beside plain forwarding ...", flush=True)
         return tunnel.block(tunnel.measure(runs=max(3, runs // 2 + 1), seconds=duration), command)
+    if name == "rollout":
+        import rollout
+
+        print("rollout: site.yml to 1 LMA + 10 MAG lab hosts, first run and re-run ...", flush=True)
+        return rollout.block(rollout.measure(mags=10), command)
     import handover
 
     print("handover: 20 controller-signalled and 20 RS-detected handovers ...", flush=True)
@@ -547,7 +554,7 @@ def main() -> int:
     p.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     p.add_argument(
         "--only",
-        choices=("persistence", "tunnel", "handover"),
+        choices=("persistence", "tunnel", "handover", "rollout"),
         help="run only this part and update its block in --output (needs root)",
     )
     a = p.parse_args()
@@ -592,7 +599,9 @@ def main() -> int:
     cmd = "make bench" if len(sys.argv) <= 3 else "python bench/run.py " + " ".join(sys.argv[1:])
     blocks = ()
     if not a.no_sockets and os.geteuid() == 0:
-        blocks = tuple(namespace_block(name, a.runs, a.duration, cmd) for name in ("tunnel", "handover"))
+        blocks = tuple(
+            namespace_block(name, a.runs, a.duration, cmd) for name in ("tunnel", "handover", "rollout")
+        )
     write_report(Path(a.output), engine, memory, sockets, cmd, persistence, blocks)
     print(f"wrote {a.output}")
     return 0

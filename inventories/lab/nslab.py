@@ -24,6 +24,7 @@ import contextlib
 import ipaddress
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 PRIVATE_DIRS = ("/etc/pmipv6", "/var/lib/pmipv6", "/run/pmipv6", "/opt/pmipv6", "/var/log/pmipv6")
@@ -273,6 +276,73 @@ def _kill(pid: int) -> None:
         time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+# -- inventories and playbook runs (tests, benchmarks) --------------------------------------------
+SSH_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5"
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def lab_domain(lab: Lab) -> dict:
+    """inventories/lab's domain, with one MAG (and AP) per MAG host of ``lab``."""
+    domain = yaml.safe_load((REPO / "inventories/lab/group_vars/all/domain.yml").read_text())["pmipv6_domain"]
+    domain["mags"] = {
+        f"mag{k}": {
+            "address": lab.core_address(f"mag{k}"),
+            "lma": "lma1",
+            "access_interfaces": [{"name": "acc0", "aps": [f"ap{k}"]}],
+        }
+        for k in range(1, lab.mags + 1)
+    }
+    domain["aps"] = {
+        f"ap{k}": {"mag": f"mag{k}", "access_technology": "ieee-802.11"} for k in range(1, lab.mags + 1)
+    }
+    return domain
+
+
+def write_inventory(directory: Path, domain: dict, hosts: dict[str, str], key: Path) -> Path:
+    """An inventory like inventories/lab's: ``hosts`` maps node name -> management address."""
+    (directory / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
+    wheelhouse = str(REPO / "build" / "wheelhouse")
+    localhost = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+    group_vars = {
+        "ansible_user": "root",
+        "ansible_python_interpreter": "/usr/bin/python3",
+        "ansible_ssh_private_key_file": str(key),
+        "ansible_ssh_common_args": SSH_ARGS,
+        "lma_wheelhouse": wheelhouse,
+        "mag_wheelhouse": wheelhouse,
+    }
+    nodes = {name: {"ansible_host": address, "pmipv6_node": name} for name, address in hosts.items()}
+    inventory = {
+        "all": {"hosts": {"localhost": localhost}, "children": {"lab": {"vars": group_vars, "hosts": nodes}}}
+    }
+    (directory / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    (directory / "group_vars" / "all" / "domain.yml").write_text(yaml.safe_dump({"pmipv6_domain": domain}))
+    return directory
+
+
+def playbook(inventory: Path, name: str, *extra: str, timeout: float = 600) -> tuple[int, str, dict]:
+    """Run ``playbooks/<name>`` against this checkout; (rc, output, recap per host)."""
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(REPO / "build" / "collections"),
+        ANSIBLE_PIPELINING="True",
+        ANSIBLE_FORKS="20",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_HOST_KEY_CHECKING="False",
+        ANSIBLE_LOCAL_TEMP=str(inventory / ".ansible-tmp"),
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
+         str(REPO / "playbooks" / name), *extra],
+        capture_output=True, text=True, env=env, timeout=timeout, check=False,
+    )  # fmt: skip
+    recap = {
+        m[1]: {"ok": int(m[2]), "changed": int(m[3]), "unreachable": int(m[4]), "failed": int(m[5])}
+        for m in RECAP.finditer(done.stdout)
+    }
+    return done.returncode, done.stdout + done.stderr, recap
 
 
 # -- the agents and the mobile node ----------------------------------------------------------------

@@ -19,6 +19,7 @@ from pmipv6.dataplane.userspace import UserspaceDataPlane
 
 MAG_ADDR, LMA_ADDR = "2001:db8:c::2", "2001:db8:c::1"
 HNP, MN_ADDR = "2001:db8:100:1::/64", "2001:db8:100:1::10"
+MN_MAC = "02:00:00:00:00:0a"  # the MAG's source guard lets only this MAC send from HNP
 CN_ADDR, LMA_EXT = "2001:db8:e::2", "2001:db8:e::1"
 MAG_LLA = "fe80::200:5eff:fe00:5213"
 IPERF_PORT = 5201
@@ -43,7 +44,7 @@ class Topology:
             self.mn, self.mag, self.lma, self.cn = (lab.ns(r) for r in ("mn", "mag", "lma", "cn"))
             for ns in (self.mn, self.mag, self.lma, self.cn):  # no DAD: link-locals usable at once
                 run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
-            lab.link(self.mag, "acc0", self.mn, "eth0")
+            lab.link(self.mag, "acc0", self.mn, "eth0", mac_b=MN_MAC)
             lab.link(self.mag, "core0", self.lma, "core0")
             lab.link(self.lma, "ext0", self.cn, "eth0")
             lab.addr(self.mn, "eth0", f"{MN_ADDR}/64")
@@ -80,7 +81,7 @@ def bind_pair(topo: Topology, **kwargs) -> tuple[UserspaceDataPlane, UserspaceDa
     except BaseException:
         mag.stop()
         raise
-    mag.mag_bind(raw(LMA_ADDR), [pfx(HNP)], "acc0", b"\x02\0\0\0\0\x0a")
+    mag.mag_bind(raw(LMA_ADDR), [pfx(HNP)], "acc0", bytes.fromhex(MN_MAC.replace(":", "")))
     lma.lma_bind(raw(MAG_ADDR), [pfx(HNP)])
     return mag, lma
 

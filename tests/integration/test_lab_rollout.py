@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,65 +30,6 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (namespace
 LAB = nslab.Lab(prefix=f"pmit{os.getpid() % 10000}", mgmt="198.18.91", mags=2,
                 workdir=Path(f"/run/pmipv6-it-{os.getpid()}"))  # fmt: skip
 DOMAIN = yaml.safe_load((REPO / "inventories/lab/group_vars/all/domain.yml").read_text())["pmipv6_domain"]
-RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-PLAYBOOK_TIMEOUT = 300
-SSH_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5"
-
-
-def write_inventory(directory: Path, domain: dict, hosts: dict[str, str], key: Path) -> Path:
-    """An inventory like inventories/lab's, for other addresses and another domain."""
-    (directory / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
-    wheelhouse = str(REPO / "build" / "wheelhouse")
-    inventory = {
-        "all": {
-            "hosts": {
-                "localhost": {
-                    "ansible_connection": "local",
-                    "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-                }
-            },
-            "children": {
-                "lab": {
-                    "vars": {
-                        "ansible_user": "root",
-                        "ansible_python_interpreter": "/usr/bin/python3",
-                        "ansible_ssh_private_key_file": str(key),
-                        "ansible_ssh_common_args": SSH_ARGS,
-                        "lma_wheelhouse": wheelhouse,
-                        "mag_wheelhouse": wheelhouse,
-                    },
-                    "hosts": {
-                        name: {"ansible_host": addr, "pmipv6_node": name} for name, addr in hosts.items()
-                    },
-                }
-            },
-        }
-    }
-    (directory / "hosts.yml").write_text(yaml.safe_dump(inventory))
-    (directory / "group_vars" / "all" / "domain.yml").write_text(yaml.safe_dump({"pmipv6_domain": domain}))
-    return directory
-
-
-def playbook(inventory: Path, name: str, *extra: str) -> tuple[int, str, dict[str, dict[str, int]]]:
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(REPO / "build" / "collections"),
-        ANSIBLE_PIPELINING="True",
-        ANSIBLE_FORKS="20",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_HOST_KEY_CHECKING="False",
-        ANSIBLE_LOCAL_TEMP=str(inventory / ".ansible-tmp"),
-    )
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
-         str(REPO / "playbooks" / name), *extra],
-        capture_output=True, text=True, env=env, timeout=PLAYBOOK_TIMEOUT, check=False,
-    )  # fmt: skip
-    recap = {
-        m[1]: {"ok": int(m[2]), "changed": int(m[3]), "unreachable": int(m[4]), "failed": int(m[5])}
-        for m in RECAP.finditer(done.stdout)
-    }
-    return done.returncode, done.stdout + done.stderr, recap
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +37,7 @@ def lab(tmp_path_factory):
     nslab.up(LAB)
     try:
         hosts = {h: LAB.mgmt_address(h) for h in LAB.ssh_hosts}
-        inventory = write_inventory(
+        inventory = nslab.write_inventory(
             tmp_path_factory.mktemp("inventory"), copy.deepcopy(DOMAIN), hosts, LAB.key
         )
         yield inventory
@@ -178,17 +118,19 @@ def test_invalid_domains_fail_validation_before_any_host_is_contacted(tmp_path):
 
     def run(case):
         name, (path, value, expected) = case
-        inventory = write_inventory(tmp_path / re.sub(r"\W+", "-", name), with_change(path, value),
+        inventory = nslab.write_inventory(tmp_path / re.sub(r"\W+", "-", name), with_change(path, value),
                                     unreachable, Path("/nonexistent"))  # fmt: skip
-        return name, expected, playbook(inventory, "site.yml")
+        return name, expected, nslab.playbook(inventory, "site.yml")
 
     cases = list(INVALID.items())
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(run, cases))
-    stray_inventory = write_inventory(tmp_path / "stray", copy.deepcopy(DOMAIN), stray, Path("/nonexistent"))
+    stray_inventory = nslab.write_inventory(
+        tmp_path / "stray", copy.deepcopy(DOMAIN), stray, Path("/nonexistent")
+    )
     results.append(
         ("host not in the domain", "hostvars[mag9].pmipv6_node: 'mag9' is not a node of the domain",
-         playbook(stray_inventory, "site.yml"))
+         nslab.playbook(stray_inventory, "site.yml"))
     )  # fmt: skip
     assert len(results) >= 10
     for name, expected, (rc, out, recap) in results:
@@ -198,12 +140,24 @@ def test_invalid_domains_fail_validation_before_any_host_is_contacted(tmp_path):
         assert "UNREACHABLE" not in out and "Gathering Facts" not in out, name
 
 
+def test_check_mode_on_fresh_hosts_changes_nothing(lab):
+    """--check --diff before anything is installed: it reports what it would do (the rendered
+    configuration as a diff) and leaves the hosts as they were."""
+    before = {h: sorted(p.name for p in (LAB.workdir / h).rglob("*")) for h in LAB.ssh_hosts}
+    rc, out, recap = nslab.playbook(lab, "site.yml", "--check", "--diff")
+    assert rc == 0, out[-4000:]
+    assert all(recap[h]["changed"] > 0 and recap[h]["failed"] == 0 for h in LAB.ssh_hosts), recap
+    assert "+  hnp_pools:" in out  # the LMA's configuration, shown as a diff
+    after = {h: sorted(p.name for p in (LAB.workdir / h).rglob("*")) for h in LAB.ssh_hosts}
+    assert after == before
+
+
 def test_rollout_converges_then_changes_nothing(lab):
-    rc, out, recap = playbook(lab, "site.yml")
+    rc, out, recap = nslab.playbook(lab, "site.yml")
     assert rc == 0, out[-4000:]
     for host in LAB.ssh_hosts:
         assert recap[host]["changed"] > 0 and recap[host]["failed"] == 0, (host, recap)
-    rc, out, recap = playbook(lab, "site.yml")
+    rc, out, recap = nslab.playbook(lab, "site.yml")
     assert rc == 0, out[-4000:]
     assert all(recap[host]["changed"] == 0 for host in LAB.ssh_hosts), recap
     print(f"\nsecond run: {recap}")
@@ -216,24 +170,24 @@ def test_traffic_flows_and_the_mn_keeps_its_address_across_a_handover(lab):
 def test_drift_names_the_edited_host_only_and_site_repairs_it(lab):
     config = LAB.workdir / "mag1" / "etc_pmipv6" / "mag1.yaml"
     config.write_text(config.read_text().replace("binding_lifetime: 600", "binding_lifetime: 1200"))
-    rc, out, _ = playbook(lab, "drift.yml")
+    rc, out, _ = nslab.playbook(lab, "drift.yml")
     assert rc != 0
     summary = next(line for line in out.splitlines() if '"msg": "drifted:' in line)
     assert "drifted: mag1;" in summary and "mag2" not in summary and "lma1" not in summary, summary
     assert "-  binding_lifetime: 1200" in out and "+  binding_lifetime: 600" in out  # the diff
-    rc, out, recap = playbook(lab, "site.yml")
+    rc, out, recap = nslab.playbook(lab, "site.yml")
     assert rc == 0 and recap["mag1"]["changed"] > 0 and recap["mag2"]["changed"] == 0, recap
-    rc, out, _ = playbook(lab, "drift.yml")
+    rc, out, _ = nslab.playbook(lab, "drift.yml")
     assert rc == 0, out[-3000:]
 
 
 def test_a_killed_agent_is_reported_by_verify_and_restarted_by_site(lab):
     pidfile = LAB.workdir / "mag2" / "run_pmipv6" / "mag2.pid"
     nslab._kill(int(pidfile.read_text()))
-    rc, out, recap = playbook(lab, "verify.yml")
+    rc, out, recap = nslab.playbook(lab, "verify.yml")
     assert rc != 0 and recap["mag2"]["failed"] == 1 and recap["mag1"]["failed"] == 0, recap
     assert "mag2: agent not running" in out
-    rc, out, recap = playbook(lab, "site.yml")
+    rc, out, recap = nslab.playbook(lab, "site.yml")
     assert rc == 0 and recap["mag2"]["changed"] > 0, out[-3000:]
 
 
@@ -254,7 +208,7 @@ def test_a_new_mn_profile_reaches_the_agents_by_reload_and_bindings_survive(lab)
     domain_file.write_text(yaml.safe_dump({"pmipv6_domain": domain}))
     try:
         with Pinger(LAB.ns("cn1"), address, interval=0.02, duration=120) as pinger:
-            rc, out, recap = playbook(lab, "site.yml")
+            rc, out, recap = nslab.playbook(lab, "site.yml")
             time.sleep(0.5)
         assert rc == 0, out[-3000:]
         assert all(recap[h]["changed"] > 0 for h in LAB.ssh_hosts), recap
