@@ -68,8 +68,8 @@ $(LINT_STAMP): $(STAMP)
 	touch $@
 
 lint: $(LINT_STAMP)
-	$(VENV)/bin/ruff check agents plugins tests bench
-	$(VENV)/bin/ruff format --check agents plugins tests bench
+	$(VENV)/bin/ruff check agents plugins tests bench inventories
+	$(VENV)/bin/ruff format --check agents plugins tests bench inventories
 	$(VENV)/bin/antsibull-changelog lint
 
 bench: deps $(ANSIBLE_STAMP) $(WHEELHOUSE)/.done collection-path
