@@ -37,17 +37,14 @@ options:
     description: Seconds to wait for each answer.
     type: float
     default: 5.0
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description:
-      - Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
     platforms: posix
 notes:
   - Runs on the agent's host, as a user who may open the control socket (mode 0600, normally root).

@@ -22,17 +22,14 @@ options:
     description:
       - The agent project directory (with C(pyproject.toml)). Defaults to the collection's C(agents/).
     type: path
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description:
-      - Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
     platforms: all
 notes:
   - Writes only to the controller's O(dest); the target is not contacted, so it reports C(changed=false).

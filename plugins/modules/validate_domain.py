@@ -27,17 +27,14 @@ options:
         inventory; hosts without C(pmipv6_node) are not domain nodes and are ignored.
     type: list
     elements: str
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description:
-      - Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
     platforms: all
 notes:
   - The schema is documented in the collection's docs/domain.md.
