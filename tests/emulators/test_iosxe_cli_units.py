@@ -142,14 +142,14 @@ def test_exact_keyword_beats_abbreviation_and_parameter():
     assert outcome == "ok"
     paths = dict((b[0], b[1]) for b in found.bindings)
     assert paths["auth-option/spi/decimal"] == "300"
-    assert paths["auth-option/key/hex"] == "abcd"
+    assert paths["auth-option/spi/key/hex"] == "abcd"
 
 
 def test_optional_enc_type_before_ascii_key():
     _, found = parse("nai", "auth-option spi 100 key ascii 7 secret")
     paths = dict((b[0], b[1]) for b in found.bindings)
-    assert paths["auth-option/key/key-opts/enc-type"] == "7"
-    assert paths["auth-option/key/key-opts/ascii"] == "secret"
+    assert paths["auth-option/spi/key/key-opts/enc-type"] == "7"
+    assert paths["auth-option/spi/key/key-opts/ascii"] == "secret"
 
 
 # ----------------------------------------------------------------------------------------- edit XML

@@ -74,8 +74,8 @@ def auth(prefix: str) -> str:
     p = f"{prefix}auth-option"
     return (
         f"auth-option spi ( decimal <{p}/spi/decimal:int> | <{p}/spi/hex-val:hex> ) "
-        f"key ( hex <{p}/key/hex:hex> | "
-        f"ascii [ <{p}/key/key-opts/enc-type:int> ] <{p}/key/key-opts/ascii:str> )"
+        f"key ( hex <{p}/spi/key/hex:hex> | "
+        f"ascii [ <{p}/spi/key/key-opts/enc-type:int> ] <{p}/spi/key/key-opts/ascii:str> )"
     )
 
 

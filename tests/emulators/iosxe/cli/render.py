@@ -92,8 +92,6 @@ def running_config(hostname: str, data_xml: str) -> str:
     body = [
         "!",
         "version 17.18",
-        "service timestamps debug datetime msec",
-        "service timestamps log datetime msec",
         "!",
         f"hostname {hostname}",
         "!",

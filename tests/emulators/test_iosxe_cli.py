@@ -1,0 +1,351 @@
+"""The emulator's SSH CLI against the real YANG-validated store, driven by an unmodified netmiko
+(device_type cisco_xe) over SSH on 127.0.0.1, plus every must/range rule the CLI can reach."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from iosxe.cli import seed_cli, start_cli_server
+from iosxe.cli.shell import Shell
+from iosxe.store import Device
+from netmiko import ConnectHandler
+from netmiko.exceptions import ConfigInvalidException
+
+USER, PASSWORD, SECRET = "admin", "pw-admin", "pw-enable"
+DOMAIN = ["ipv6 mobile pmipv6-domain dn1", " encap gre-ipv4", " lma lma1", "  ipv4-address 10.1.1.1"]
+MAG = [
+    "ipv6 mobile pmipv6-mag mag1 domain dn1",
+    " address ipv4 10.2.2.2",
+    " binding lifetime 3600",
+    " heartbeat interval 30 retries 3 timeout 5",
+    " interface GigabitEthernet0/0/1",
+    " lma lma1 dn1",
+    "  ipv4-address 10.1.1.1",
+    "  encap gre-ipv4",
+]
+SECTION = """ipv6 mobile pmipv6-domain dn1
+ encap gre-ipv4
+ lma lma1
+  ipv4-address 10.1.1.1
+ipv6 mobile pmipv6-mag mag1 domain dn1
+ address ipv4 10.2.2.2
+ binding lifetime 3600
+ heartbeat interval 30 retries 3 timeout 5
+ interface GigabitEthernet0/0/1
+ lma lma1 dn1
+  ipv4-address 10.1.1.1
+  encap gre-ipv4"""
+
+
+@pytest.fixture
+def router():
+    """A fresh device with its CLI on a free loopback port."""
+
+    def make(hostname="R1"):
+        device = Device(hostname)
+        server = start_cli_server(device, "127.0.0.1", 0, USER, PASSWORD, SECRET)
+        started.append(server)
+        return device, server
+
+    started = []
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def conn(router):
+    device, server = router()
+    c = ConnectHandler(
+        device_type="cisco_xe",
+        host="127.0.0.1",
+        port=server.port,
+        username=USER,
+        password=PASSWORD,
+        secret=SECRET,
+    )
+    c.device = device
+    yield c
+    c.disconnect()
+
+
+def test_session_preparation_prompts_enable_and_show(conn):
+    assert conn.base_prompt == "R1"
+    assert conn.find_prompt() == "R1>"
+    assert conn.send_command("show privilege") == "Current privilege level is 1"
+    conn.enable()
+    assert conn.find_prompt() == "R1#"
+    assert conn.send_command("show privilege") == "Current privilege level is 15"
+    version = conn.send_command("show version")
+    assert "Cisco IOS XE Software, Version 17.18.01" in version
+    assert re.search(r"^cisco .+ \(revision", version, re.M) and 'image file is "' in version
+    conn.config_mode()
+    assert conn.find_prompt() == "R1(config)#"
+    conn.exit_config_mode()
+
+
+def test_long_hostname_is_truncated_in_config_prompts(router):
+    _, server = router("PMIPV6-EDGE-ROUTER-0001")
+    c = ConnectHandler(
+        device_type="cisco_xe",
+        host="127.0.0.1",
+        port=server.port,
+        username=USER,
+        password=PASSWORD,
+        secret=SECRET,
+    )
+    try:
+        c.enable()
+        c.send_config_set(["ipv6 mobile pmipv6-domain dn1"], exit_config_mode=False, error_pattern=r"%")
+        assert c.base_prompt == "PMIPV6-EDGE-ROUT"  # netmiko keeps 16 characters
+        assert c.find_prompt() == "PMIPV6-EDGE-ROUTER-0(config-ipv6-pmipv6-domain)#"  # IOS shows 20
+        c.exit_config_mode()
+        assert c.find_prompt() == "PMIPV6-EDGE-ROUTER-0001#"
+    finally:
+        c.disconnect()
+
+
+def test_send_config_set_applies_and_section_shows_it(conn):
+    conn.enable()
+    out = conn.send_config_set(DOMAIN + MAG, error_pattern=r"%")
+    assert "R1(config-ipv6-pmipv6mag-lma)#  encap gre-ipv4" in out  # exact echo, sub-mode prompt
+    assert conn.send_command("show running-config | section ipv6 mobile") == SECTION
+    assert conn.send_command("show running-config | include lifetime") == " binding lifetime 3600"
+    # The same change through the store's own reader (what NETCONF serves).
+    data = conn.device.get_config("running")
+    assert (
+        "<lifetime>3600</lifetime>" in data
+        and "<interface-name>GigabitEthernet0/0/1</interface-name>" in data
+    )
+
+
+def test_invalid_line_raises_and_changes_nothing(conn):
+    conn.enable()
+    conn.send_config_set(DOMAIN + MAG, error_pattern=r"%")
+    before = conn.device.get_config("running")
+    with pytest.raises(ConfigInvalidException, match="binding lifetime 3601"):
+        conn.send_config_set(
+            ["ipv6 mobile pmipv6-mag mag1 domain dn1", "binding lifetime 3601"], error_pattern=r"%"
+        )
+    conn.exit_config_mode()
+    assert conn.device.get_config("running") == before
+
+
+def test_no_forms_remove_what_was_configured(conn):
+    conn.enable()
+    conn.send_config_set(DOMAIN + MAG, error_pattern=r"%")
+    conn.send_config_set(
+        [
+            "ipv6 mobile pmipv6-mag mag1 domain dn1",
+            "no binding lifetime",
+            "no interface GigabitEthernet0/0/1",
+            "lma lma1 dn1",
+            "no encap",
+        ],
+        error_pattern=r"%",
+    )
+    section = conn.send_command("show running-config | section pmipv6-mag")
+    assert "lifetime" not in section and "interface" not in section and "encap" not in section
+    conn.send_config_set(["no ipv6 mobile pmipv6-mag mag1 domain dn1"], error_pattern=r"%")
+    assert conn.send_command("show running-config | include pmipv6-mag") == ""
+
+
+def test_save_config_and_copy_run_start(conn):
+    conn.enable()
+    conn.send_config_set(DOMAIN, error_pattern=r"%")
+    assert "encap" not in conn.device.get_config("startup")
+    out = conn.save_config()
+    assert "Building configuration..." in out and "[OK]" in out
+    assert "gre-ipv4" in conn.device.get_config("startup")
+    conn.send_config_set(["ipv6 mobile pmipv6-domain dn1", "encap udptunnel"], error_pattern=r"%")
+    out = conn.send_command(
+        "copy running-config startup-config", expect_string=r"Destination filename", strip_prompt=False
+    )
+    assert out.endswith("Destination filename [startup-config]? ")
+    assert "[OK]" in conn.send_command("\n", expect_string=r"R1#")
+    assert "udptunnel" in conn.device.get_config("startup")
+
+
+def _raw(c, line: str) -> str:
+    """Exactly what the router prints for one line: echo, output, next prompt."""
+    c.write_channel(line + "\n")
+    return c.read_until_pattern(pattern=r"[>#]\s*$", read_timeout=5).replace("\r\n", "\n")
+
+
+def test_ios_error_texts_with_caret_over_ssh(conn):
+    conn.enable()
+    conn.config_mode()
+    _raw(conn, "ipv6 mobile pmipv6-domain dn1")
+    prompt = "R1(config-ipv6-pmipv6-domain)#"
+    assert _raw(conn, "replay-protection timestamp windw 7") == (
+        "replay-protection timestamp windw 7\n"
+        + " " * (len(prompt) + len("replay-protection timestamp "))
+        + "^\n% Invalid input detected at '^' marker.\n\n"
+        + prompt
+    )
+    assert _raw(conn, "replay-protection") == "replay-protection\n% Incomplete command.\n\n" + prompt
+    assert _raw(conn, "m") == 'm\n% Ambiguous command:  "m"\n' + prompt  # mag, mn-profile-load-aaa, ...
+    assert _raw(conn, "end") == "end\nR1#"
+    assert _raw(conn, "terminal width 0") == "terminal width 0\nR1#"
+
+
+def test_cli_change_is_seen_through_netconf_and_back(router):
+    ncclient = pytest.importorskip("ncclient.manager")
+    netconf = pytest.importorskip("iosxe.netconf")
+    device, server = router()
+    nc = netconf.NetconfServer(device, port=0, username=USER, password=PASSWORD).start()
+    try:
+        c = ConnectHandler(
+            device_type="cisco_xe",
+            host="127.0.0.1",
+            port=server.port,
+            username=USER,
+            password=PASSWORD,
+            secret=SECRET,
+        )
+        c.enable()
+        c.send_config_set(DOMAIN, error_pattern=r"%")
+        with ncclient.connect(
+            host="127.0.0.1",
+            port=nc.port,
+            username=USER,
+            password=PASSWORD,
+            hostkey_verify=False,
+            device_params={"name": "iosxe"},
+            look_for_keys=False,
+            allow_agent=False,
+        ) as m:
+            assert "<encap_type>gre-ipv4</encap_type>" in m.get_config("running").data_xml
+            m.edit_config(
+                target="running",
+                config='<config><native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native"><ipv6>'
+                '<mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip"><pmipv6-domain>'
+                "<domain>dn1</domain><domain-options><mn-profile-load-aaa/></domain-options>"
+                "</pmipv6-domain></mobile></ipv6></native></config>",
+            )
+        assert " mn-profile-load-aaa" in c.send_command("show running-config | section pmipv6-domain")
+        c.disconnect()
+    finally:
+        nc.stop()
+
+
+def test_seed_cli_replays_a_rendered_running_config(conn):
+    conn.enable()
+    conn.send_config_set(DOMAIN + MAG, error_pattern=r"%")
+    text = conn.send_command("show running-config")
+    copy = Device("R9")
+    seed_cli(copy, text)
+    assert copy.get_config("running").replace("R9", "R1") == conn.device.get_config("running").replace(
+        "R9", "R1"
+    )
+
+
+# ------------------------------------------------------------------------ must / range rules via CLI
+
+SETUP = {
+    "domain": ["ipv6 mobile pmipv6-domain dn1"],
+    "mag": ["ipv6 mobile pmipv6-domain dn1", "ipv6 mobile pmipv6-mag mag1 domain dn1"],
+    "lma": ["ipv6 mobile pmipv6-domain dn1", "ipv6 mobile pmipv6-lma lma1 domain dn1"],
+}
+SETUP["mag-lma"] = [*SETUP["mag"], "lma lma1 dn1"]
+SETUP["lma-mag"] = [*SETUP["lma"], "mag mag1 dn1"]
+WHEN_OR = "|When condition .* not satisfied\\."  # libyang reports the `when` of these nodes first
+
+REJECTIONS = [
+    # (setup, lines before, refused line, refused word, message regex)
+    ([], [], "ipv6 mobile pmipv6-mag mag1 domain dn9", "dn9", "Domain name mismatch"),
+    ([], [], "ipv6 mobile pmipv6-lma lma1 domain dn9", "dn9", "Domain name mismatch"),
+    ("mag", [], "lma lma1 dn9", "dn9", "Domain name mismatch"),
+    ("lma", [], "mag mag1 dn9", "dn9", "Domain name mismatch"),
+    ("mag", [], "binding lifetime 3601", "3601", r"Maximum binding lifetime \(should be multiple of 4\)"),
+    ("mag", [], "binding refresh-time 301", "301", r"Binding refresh-time \(should be multiple of 4\)"),
+    ("mag", ["binding max-retx-time 1000"], "binding init-retx-time 2000", "2000", "Init value must be <="),
+    ("mag", ["binding init-retx-time 2000"], "binding max-retx-time 1000", "1000", "(Init|Max) value must"),
+    ("mag", [], "bri delay min 3000 max 2000", "3000", "Min value must be <= max value|Max value must be >="),
+    ("lma", [], "bri delay min 3000 max 2000", "3000", "Min value must be <= max value|Max value must be >="),
+    ("mag", ["address ipv4 198.18.0.2"], "address dynamic", "dynamic", "MAG address already configured"),
+    (
+        "mag",
+        ["address dynamic"],
+        "address ipv4 198.18.0.2",
+        None,
+        "MAG (dynamic )?address already configured",
+    ),
+    (
+        "mag",
+        ["sessionmgr"],
+        "local-routing-mag",
+        "local-routing-mag",
+        "Local routing is not supported" + WHEN_OR,
+    ),
+    ("mag", [], "mobile-map MM", "MM", "Multipath not configured, cannot config mobile map" + WHEN_OR),
+    ("lma", [], "mobile-map MM", "MM", "Multipath not configured, cannot config mobile map"),
+    ("mag-lma", [], "encap gre-ipv4", "gre-ipv4", "Cannot Configure Encap gre-ipv4 without configuring ipv4"),
+    ("mag-lma", [], "encap gre-ipv6", "gre-ipv6", "Configuration of IPV6/IPV4 address for MAG is mandatory"),
+    ("lma-mag", [], "encap gre-ipv4", "gre-ipv4", "Cannot Configure Encap gre-ipv4 without configuring ipv4"),
+    ("lma-mag", [], "encap gre-ipv6", "gre-ipv6", "Configuration of IPV6/IPV4 address for MAG is mandatory"),
+    ("mag-lma", [], "vrfid RED", "RED", "VRF must be created 1st"),
+    ("mag", ["logical-mn mn1", "address dynamic"], "service ipv6", "ipv6", "Service IPV6 or dual are not"),
+    ("domain", [], "replay-protection timestamp window 2", "2", 'Unsatisfied range - value "2"'),
+    ("mag", [], "replay-protection timestamp window 256", "256", "out of (the allowed range|type uint8)"),
+    ("lma", [], "replay-protection timestamp window 0", "0", "no matching subtype|range"),
+    ("mag", [], "binding lifetime 4", "4", 'Unsatisfied range - value "4"'),
+    ("mag", [], "binding refresh-time 0", "0", 'Unsatisfied range - value "0"'),
+    ("mag", [], "binding maximum 128001", "128001", "Unsatisfied range"),
+    ("mag", [], "discover-mn-detach poll interval 5 timeout 2 retries 2", "5", 'value "5"'),
+    ("mag", [], "dscp control-plane 64", "64", 'Unsatisfied range - value "64"'),
+    ("mag", [], "tunnel mtu 67", "67", "Unsatisfied range"),
+    ("lma", [], "bce lifetime 5", "5", "Unsatisfied range"),
+    ("lma", [], "mobile-route admin-distance 0", "0", "Unsatisfied range"),
+    ("domain", ["nai a@b"], "auth-option spi decimal 255 key hex ab", "255", "Unsatisfied range"),
+]
+
+
+def _shell(setup):
+    device = Device("R1")
+    shell = Shell(device, SECRET)
+    shell.privileged = True
+    shell.enter_config()
+    for line in SETUP[setup] if isinstance(setup, str) else setup:
+        assert "%" not in shell.run(line), line
+    return device, shell
+
+
+@pytest.mark.parametrize(("setup", "before", "line", "word", "message"), REJECTIONS)
+def test_must_and_range_rejections_through_the_cli(setup, before, line, word, message):
+    device, shell = _shell(setup)
+    for extra in before:
+        assert "%" not in shell.run(extra), extra
+    running = device.get_config("running")
+    prompt = shell.prompt()
+    out = shell.line(line)
+    lines = out.split("\r\n")
+    assert lines[0] == line
+    assert lines[2] == "% Invalid input detected at '^' marker."
+    assert lines[3].startswith("% ") and re.search(message, lines[3]), lines[3]
+    if word:
+        assert lines[1] == " " * (len(prompt) + (" " + line).rindex(" " + word)) + "^"
+    assert device.get_config("running") == running  # a refused line has no effect
+
+
+def test_heartbeat_needs_all_three_leaves_on_the_cli():
+    # YANG: "Select all the three leaves." -- the CLI syntax itself makes the three mandatory.
+    _, shell = _shell("mag")
+    assert "% Incomplete command." in shell.line("heartbeat interval 30 retries 3")
+    assert "%" not in shell.line("heartbeat interval 30 retries 3 timeout 5")
+
+
+def test_nai_needs_an_at_sign():
+    _, shell = _shell("domain")
+    out = shell.line("nai example.com").split("\r\n")
+    assert out[1].endswith("^") and out[2] == "% Invalid input detected at '^' marker."
+    assert "%" not in shell.line("nai @example.com")
+
+
+def test_vrf_definition_lets_vrfid_through():
+    _, shell = _shell("mag-lma")
+    assert "%" not in shell.line("vrf definition RED")
+    assert "%" not in shell.line("ipv6 mobile pmipv6-mag mag1 domain dn1")
+    assert "%" not in shell.line("lma lma1 dn1")
+    assert "%" not in shell.line("vrfid RED")
