@@ -7,6 +7,7 @@ import re
 
 import pytest
 from iosxe.cli import seed_cli, start_cli_server
+from iosxe.cli.render import render_config
 from iosxe.cli.shell import Shell
 from iosxe.store import Device
 from netmiko import ConnectHandler
@@ -239,6 +240,136 @@ def test_seed_cli_replays_a_rendered_running_config(conn):
     assert copy.get_config("running").replace("R9", "R1") == conn.device.get_config("running").replace(
         "R9", "R1"
     )
+
+
+# Every command of every PMIPv6 mode, as show running-config prints it.
+FULL = """vrf definition RED
+!
+ipv6 mobile pmipv6-domain dn1
+ auth-option spi decimal 300 key ascii 7 secret
+ encap gre-ipv6
+ replay-protection timestamp window 9
+ local-routing-mag
+ mn-profile-load-aaa
+ lma lma1
+  ipv4-address 10.1.1.1
+  ipv6-address 2001:db8::1
+ mag mag1
+  ipv6-address 2001:db8::2
+ nai alice@example.com
+  lma lma1
+  network net1
+  service ipv6
+  gre-encap-key up 10 down 20
+  apn internet
+  customer acme
+  mobility-service mobile-local-loop
+  auth-option spi abcd key hex 0102
+ mobile-map MM 10
+  match access-list ACL1
+  set link-type a b c NULL
+  traffic-profile TP
+  loadbalance
+  ip df 1
+!
+ipv6 mobile pmipv6-mag mag1 domain dn1
+ address ipv6 2001:db8::2
+ role LTE
+ binding lifetime 3600
+ binding refresh-time 300
+ binding init-retx-time 1000
+ binding max-retx-time 32000
+ binding maximum 100
+ replay-protection timestamp window 7
+ heartbeat interval 30 retries 3 timeout 5
+ heartbeat label L1 interval 10 timeout 3 natreboot
+ discover-mn-detach poll interval 10 timeout 2 retries 2
+ bri delay min 1000 max 2000
+ bri retries 2
+ dscp control-plane 5 force
+ no generate grekey
+ ignore grekey
+ ignore home-address
+ ani
+ apn internet
+ local-routing-mag acl ACL2
+ tunnel mtu 1400
+ tunnel nat inside
+ tunnel-template Tunnel5
+ ssmo-format label
+ multipath
+ mobile-map MM
+ interface GigabitEthernet0/0/1
+ interface GigabitEthernet0/0/2
+ logical-mn mn1
+  home interface Gi1
+  mobile network Gi2 label L learn-prefix
+  fixed interface Gi3
+  service ipv4
+ lma lma1 dn1
+  ipv4-address 10.1.1.1
+  ipv6-address 2001:db8::1
+  encap gre-ipv4
+  auth-option spi decimal 400 key ascii pw
+  dscp control-plane 6
+  heartbeat interval 20 retries 2 timeout 4
+  vrfid RED
+  tunnel-template Tunnel7
+  tunnel-template label X Tunnel8
+!
+ipv6 mobile pmipv6-lma lma1 domain dn1
+ address ipv4 10.1.1.1
+ address ipv6 2001:db8::1
+ dynamic mag learning
+ bce lifetime 3600
+ bce maximum 1000
+ bce create-wait-time 1500
+ bce delete-wait-time 10000
+ replay-protection timestamp window ignore
+ heartbeat interval 30 retries 3 timeout 5
+ bri delay min 1000 max 2000
+ bri retries 1
+ dscp control-plane 7
+ ignore grekey
+ ani
+ multipath
+ mobile-map MM
+ mobile-route admin-distance 10
+ mobile-network aaa-authorized
+ default profile P1
+ enable aaa accounting
+ enforce heartbeat-to-mag
+ tunnel acl ACL3
+ tunnel mtu 1400
+ interface GigabitEthernet0/0/3
+ rat WLAN priority 5
+ rat 3GPP_E_UTRAN
+ mag mag1 dn1
+  ipv4-address 10.2.2.2
+  encap gre-ipv4
+  dscp control-plane 8 force
+ network net1
+  pool ipv4 P4 pfxlen 24
+  pool ipv6 P6 pfxlen 64
+  mobile-network pool 10.9.0.0 pfxlen 16 network-prefix 24
+  dns ip 10.0.0.53 10.0.0.54
+!"""
+
+
+def test_whole_command_tree_round_trips_through_the_store():
+    device = Device("R1")
+    seed_cli(device, FULL)  # each line is a YANG-validated edit
+    assert "\n".join(render_config(device.get_config("running"))) == FULL
+
+
+def test_do_prefix_hostname_and_show_run_help():
+    device, shell = _shell([])
+    assert shell.line("do show privilege").startswith("do show privilege\r\nCurrent privilege level is 15")
+    shell.line("hostname EDGE1")
+    assert device.hostname == "EDGE1" and shell.prompt() == "EDGE1(config)#"
+    shell.line("end")
+    help_lines = shell.line("show running-config ?").split("\r\n")
+    assert any(text.split()[:1] == ["all"] for text in help_lines[1:])  # Ansible's defaults probe
 
 
 # ------------------------------------------------------------------------ must / range rules via CLI

@@ -143,7 +143,7 @@ ACTIONS = {
 
 
 def _help(shell, line: str) -> str:
-    if re.fullmatch(r"\s*sh\w*\s+run\w*\s+\?\s*", line):
+    if shell.privileged and re.fullmatch(r"\s*sh\S*\s+run\S*\s+\?\s*", line):
         return crlf(SHOW_RUN_HELP) + "\r\n\r\n"
     return "% Unrecognized command\r\n"
 
