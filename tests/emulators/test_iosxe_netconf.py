@@ -196,6 +196,15 @@ RULES = [
         'Unsatisfied range - value "9" is out of the allowed range.',
     ),
     (
+        "lma-local-loop-authorized-xor-unauthorized",
+        lma(
+            "<mobility-service><mobile-local-loop><customer><name>c1</name><vrf>v1</vrf><network>"
+            "<authorized><name>n1</name></authorized><unauthorized/></network></customer>"
+            "</mobile-local-loop></mobility-service>"
+        ),
+        "Remove unauthorized network and configure authorized network",
+    ),
+    (
         "one-domain-only",
         "<pmipv6-domain><domain>dn2</domain></pmipv6-domain>",
         'Too many "pmipv6-domain" instances.',
