@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tshark tcpdump iproute2 iperf3 nftables openssh-server
+APT_PACKAGES := tshark tcpdump iproute2 iperf3 nftables openssh-server libyang2-dev gcc
 PYTEST_ARGS ?=
 WHEELHOUSE := build/wheelhouse
 
@@ -18,7 +18,8 @@ help:
 	@echo "make lab-down  remove the lab"
 
 apt-deps:
-	@missing=""; for c in tshark tcpdump ip iperf3 nft /usr/sbin/sshd; do command -v $$c >/dev/null || missing=1; done; \
+	@missing=""; for c in tshark tcpdump ip iperf3 nft /usr/sbin/sshd gcc; do command -v $$c >/dev/null || missing=1; done; \
+	[ -f /usr/include/libyang/libyang.h ] || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install $(APT_PACKAGES)"; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
@@ -33,12 +34,12 @@ $(STAMP): agents/pyproject.toml
 deps: apt-deps $(STAMP)
 
 ANSIBLE_STAMP := $(VENV)/.installed-ansible
-$(ANSIBLE_STAMP): $(STAMP) tests/requirements-ansible.txt
-	$(PY) -m pip install -q -r tests/requirements-ansible.txt
+$(ANSIBLE_STAMP): $(STAMP) tests/requirements-ansible.txt tests/requirements-emulator.txt
+	$(PY) -m pip install -q -r tests/requirements-ansible.txt -r tests/requirements-emulator.txt
 	touch $@
 
 test: deps $(ANSIBLE_STAMP) $(WHEELHOUSE)/.done collection-path
-	$(PY) -m pytest tests/agents tests/unit tests/integration -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest tests/agents tests/unit tests/emulators tests/integration -q -p no:cacheprovider $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory sanity ansible-lint
 
 # ansible-test wants the collection at ansible_collections/<ns>/<name>, outside this git tree (it
