@@ -305,7 +305,11 @@ ipv6 mobile pmipv6-mag mag1 domain dn1
   home interface Gi1
   mobile network Gi2 label L learn-prefix
   fixed interface Gi3
+  fixed watch ipv4 10.3.3.3 length 24
   service ipv4
+  reverse-tunnel route ipv4 10.8.0.0 16 5
+  reverse-tunnel route ipv4 10.9.0.0 16
+  reverse-tunnel route ipv6 2001:db8:9:: 48 7
  lma lma1 dn1
   ipv4-address 10.1.1.1
   ipv6-address 2001:db8::1
@@ -316,6 +320,26 @@ ipv6 mobile pmipv6-mag mag1 domain dn1
   vrfid RED
   tunnel-template Tunnel7
   tunnel-template label X Tunnel8
+ mobility-service hybrid-access
+  no disable-sla
+  sla frequency 60
+  sla interval 10
+  sla num-packets 5
+  sla-responder-stats disable
+  bandwidth-ratio
+   label L1 bandwidth-ratio 3
+   label L2
+  profile-definition PD1
+   loadbalance
+   jitter 10 low-threshold 5
+   mos 400
+   packet-loss 2 low-threshold 1
+   rtt 100
+ mobility-service mobile-local-loop
+  ignore home-address
+  reverse-tunnel default-route
+  reverse-tunnel 9
+  egress interface Gi4
 !
 ipv6 mobile pmipv6-lma lma1 domain dn1
  address ipv4 10.1.1.1
@@ -353,6 +377,36 @@ ipv6 mobile pmipv6-lma lma1 domain dn1
   pool ipv6 P6 pfxlen 64
   mobile-network pool 10.9.0.0 pfxlen 16 network-prefix 24
   dns ip 10.0.0.53 10.0.0.54
+ mobility-service hybrid-access
+  no disable-sla
+  sla interval 10
+  enable-sla customer C1 frequency 30 interval 8 num-packets 4
+  enable-sla mag mag1
+  bandwidth-ratio
+   label L1 bandwidth-ratio 3
+   mag mag1
+    label L2 bandwidth-ratio 4
+  profile-definition PD1
+   rtt 100 low-threshold 50
+ mobility-service mobile-local-loop
+  mnp afi-all customer maximum 100
+  mnp ipv6 logical-mn maximum 8
+  customer acme vrf RED
+   auth-option spi 1234 key hex abcd
+   gre-key symmetric 100
+   gre-key label G1 symmetric 200
+   heartbeat interval 30 retries 3 timeout 5
+   interface Gi5
+   mnp ipv4 customer maximum 50
+   mobile-map MM
+   mobile-route admin-distance 20
+   transport ipv4-address 10.5.5.5
+   transport vrf BLUE ipv6-address 2001:db8::5
+   network authorized AUTH1
+    pool ipv4 P4 pfxlen 24
+    mobile-network v6pool 2001:db8:7:: pfxlen 48 network-prefix 64
+  customer beta vrf GREEN
+   network unauthorized
 !"""
 
 
@@ -381,6 +435,11 @@ SETUP = {
 }
 SETUP["mag-lma"] = [*SETUP["mag"], "lma lma1 dn1"]
 SETUP["lma-mag"] = [*SETUP["lma"], "mag mag1 dn1"]
+SETUP["logical-mn"] = [*SETUP["mag"], "logical-mn mn1"]
+SETUP["mag-hybrid"] = [*SETUP["mag"], "mobility-service hybrid-access"]
+SETUP["mag-mll"] = [*SETUP["mag"], "mobility-service mobile-local-loop"]
+SETUP["lma-hybrid"] = [*SETUP["lma"], "mobility-service hybrid-access"]
+SETUP["mll-customer"] = [*SETUP["lma"], "mobility-service mobile-local-loop", "customer c1 vrf v1"]
 WHEN_OR = "|When condition .* not satisfied\\."  # libyang reports the `when` of these nodes first
 
 REJECTIONS = [
@@ -393,6 +452,7 @@ REJECTIONS = [
     ("mag", [], "binding refresh-time 301", "301", r"Binding refresh-time \(should be multiple of 4\)"),
     ("mag", ["binding max-retx-time 1000"], "binding init-retx-time 2000", "2000", "Init value must be <="),
     ("mag", ["binding init-retx-time 2000"], "binding max-retx-time 1000", "1000", "(Init|Max) value must"),
+    ("mag", [], "binding max-retx-time 500", "500", "Init value must be <= max"),  # below the default init
     ("mag", [], "bri delay min 3000 max 2000", "3000", "Min value must be <= max value|Max value must be >="),
     ("lma", [], "bri delay min 3000 max 2000", "3000", "Min value must be <= max value|Max value must be >="),
     ("mag", ["address ipv4 198.18.0.2"], "address dynamic", "dynamic", "MAG address already configured"),
@@ -413,11 +473,43 @@ REJECTIONS = [
     ("mag", [], "mobile-map MM", "MM", "Multipath not configured, cannot config mobile map" + WHEN_OR),
     ("lma", [], "mobile-map MM", "MM", "Multipath not configured, cannot config mobile map"),
     ("mag-lma", [], "encap gre-ipv4", "gre-ipv4", "Cannot Configure Encap gre-ipv4 without configuring ipv4"),
+    (
+        "mag-lma",
+        ["ipv6-address 2001:db8::1"],
+        "encap gre-ipv4",
+        "gre-ipv4",
+        "Cannot Configure Encap gre-ipv4 without configuring ipv4",
+    ),
     ("mag-lma", [], "encap gre-ipv6", "gre-ipv6", "Configuration of IPV6/IPV4 address for MAG is mandatory"),
     ("lma-mag", [], "encap gre-ipv4", "gre-ipv4", "Cannot Configure Encap gre-ipv4 without configuring ipv4"),
     ("lma-mag", [], "encap gre-ipv6", "gre-ipv6", "Configuration of IPV6/IPV4 address for MAG is mandatory"),
     ("mag-lma", [], "vrfid RED", "RED", "VRF must be created 1st"),
     ("mag", ["logical-mn mn1", "address dynamic"], "service ipv6", "ipv6", "Service IPV6 or dual are not"),
+    ("logical-mn", ["address dynamic"], "service dual", "dual", "Service IPV6 or dual are not"),
+    ("logical-mn", [], "mobile-map MM", "MM", "Multipath not configured" + WHEN_OR),
+    ("domain", [], "ipv6 mobile pmipv6-domain dn2", "dn2", 'Too many "pmipv6-domain" instances'),
+    ("mag", [], "ipv6 mobile pmipv6-mag mag2 domain dn1", "dn1", 'Too many "pmipv6-mag" instances'),
+    ("lma", [], "ipv6 mobile pmipv6-lma lma2 domain dn1", "dn1", 'Too many "pmipv6-lma" instances'),
+    # LMA mobile-local-loop: a customer's network is authorized (a list) or unauthorized, not both.
+    # libyang checks the `authorized` entries' rule first, so both orders get its message.
+    (
+        "mll-customer",
+        ["network unauthorized"],
+        "network authorized n1",
+        "n1",
+        "^% Remove unauthorized network and configure authorized network$",
+    ),
+    (
+        "mll-customer",
+        ["network authorized n1"],  # typed in the network sub-mode: the customer mode takes it
+        "network unauthorized",
+        "unauthorized",
+        "Remove (un)?authorized network and configure (un)?authorized network",
+    ),
+    ("mll-customer", ["exit"], "customer c2 vrf v1", "v1", r'Unique data leaf\(s\) "vrf" not satisfied'),
+    # hybrid-access `sla` exists only once `no disable-sla` (default true) is configured.
+    ("lma-hybrid", [], "sla interval 10", "10", "When condition .*disable-sla = 'false'"),
+    ("mag-hybrid", [], "sla frequency 10", "10", "When condition .*disable-sla = 'false'"),
     ("domain", [], "replay-protection timestamp window 2", "2", 'Unsatisfied range - value "2"'),
     ("mag", [], "replay-protection timestamp window 256", "256", "out of (the allowed range|type uint8)"),
     ("lma", [], "replay-protection timestamp window 0", "0", "no matching subtype|range"),
@@ -430,6 +522,28 @@ REJECTIONS = [
     ("lma", [], "bce lifetime 5", "5", "Unsatisfied range"),
     ("lma", [], "mobile-route admin-distance 0", "0", "Unsatisfied range"),
     ("domain", ["nai a@b"], "auth-option spi decimal 255 key hex ab", "255", "Unsatisfied range"),
+    ("mag-hybrid", ["no disable-sla"], "sla interval 3", "3", 'Unsatisfied range - value "3"'),
+    ("lma-hybrid", [], "enable-sla mag m1 interval 3", "3", 'Unsatisfied range - value "3"'),
+    ("mag-hybrid", ["bandwidth-ratio"], "label L1 bandwidth-ratio 16", "16", "Unsatisfied range"),
+    ("lma-hybrid", ["bandwidth-ratio", "mag m1"], "label L1 bandwidth-ratio 0", "0", "Unsatisfied range"),
+    ("mag-hybrid", ["profile-definition P"], "jitter 1001", "1001", "Unsatisfied range"),
+    ("lma-hybrid", ["profile-definition P"], "packet-loss 5 low-threshold 101", "101", "Unsatisfied range"),
+    ("mag-mll", [], "reverse-tunnel 0", "0", 'Unsatisfied range - value "0"'),
+    ("logical-mn", [], "fixed watch ipv4 10.0.0.1 length 33", "33", 'Unsatisfied range - value "33"'),
+    ("logical-mn", [], "reverse-tunnel route ipv4 10.0.0.0 33", "33", 'Unsatisfied range - value "33"'),
+    ("logical-mn", [], "reverse-tunnel route ipv6 2001:db8:: 64 0", "0", 'Unsatisfied range - value "0"'),
+    ("mll-customer", ["exit"], "mnp ipv4 logical-mn maximum 33", "33", "Unsatisfied range"),
+    ("mll-customer", [], "mnp afi-all customer maximum 0", "0", "Unsatisfied range"),
+    ("mll-customer", [], "gre-key label G symmetric 0", "0", "Unsatisfied range"),
+    ("mll-customer", [], "mobile-route admin-distance 0", "0", "Unsatisfied range"),
+    ("mll-customer", [], "heartbeat interval 0 retries 3 timeout 5", "0", "Unsatisfied range"),
+    (
+        "mll-customer",
+        ["network authorized n1"],
+        "mobile-network pool 10.0.0.0 pfxlen 25 network-prefix 26",
+        "25",
+        'Unsatisfied range - value "25"',
+    ),
 ]
 
 
@@ -460,11 +574,87 @@ def test_must_and_range_rejections_through_the_cli(setup, before, line, word, me
     assert device.get_config("running") == running  # a refused line has no effect
 
 
-def test_heartbeat_needs_all_three_leaves_on_the_cli():
-    # YANG: "Select all the three leaves." -- the CLI syntax itself makes the three mandatory.
-    _, shell = _shell("mag")
-    assert "% Incomplete command." in shell.line("heartbeat interval 30 retries 3")
-    assert "%" not in shell.line("heartbeat interval 30 retries 3 timeout 5")
+# NETCONF rules that the CLI's syntax itself rules out, so the store never sees them:
+# (setup, refused line, parser error, a line of the same command that is accepted).
+SYNTAX_PREVENTED = [
+    # "Select all the three leaves.": the heartbeat line needs interval, retries and timeout.
+    ("mag", "heartbeat interval 30 retries 3", "incomplete", "heartbeat interval 30 retries 3 timeout 5"),
+    ("lma", "heartbeat retries 3", "invalid", "heartbeat interval 30 retries 3 timeout 5"),
+    ("mll-customer", "heartbeat interval 30", "incomplete", "heartbeat interval 30 retries 3 timeout 5"),
+    # An enumeration value the model does not know is not a keyword of the line.
+    ("mag", "role 5G", "invalid", "role LTE"),
+    # A leaf that is not in the model is not a command.
+    ("mag", "lifetime 3600", "invalid", "binding lifetime 3600"),
+]
+
+
+@pytest.mark.parametrize(("setup", "line", "error", "accepted"), SYNTAX_PREVENTED)
+def test_rules_the_cli_syntax_prevents(setup, line, error, accepted):
+    device, shell = _shell(setup)
+    running = device.get_config("running")
+    lines = shell.line(line).split("\r\n")
+    if error == "incomplete":
+        assert lines[1] == "% Incomplete command."
+    else:
+        assert lines[1].endswith("^") and lines[2] == "% Invalid input detected at '^' marker."
+        assert not lines[3]  # the parser refused it: no model message
+    assert device.get_config("running") == running
+    assert "%" not in shell.line(accepted)
+
+
+# Each case of the NETCONF rule test (test_iosxe_netconf.RULES) -> its CLI counterpart above.
+NETCONF_RULE_ON_CLI = {
+    "mag-domain-missing": "ipv6 mobile pmipv6-mag mag1 domain dn9",
+    "lma-domain-missing": "ipv6 mobile pmipv6-lma lma1 domain dn9",
+    "mag-lma-domain": "lma lma1 dn9",
+    "lma-mag-domain": "mag mag1 dn9",
+    "lifetime-multiple-of-4": "binding lifetime 3601",
+    "lifetime-range": "binding lifetime 4",
+    "refresh-multiple-of-4": "binding refresh-time 301",
+    "init-retx-above-max": "binding init-retx-time 2000",
+    "max-retx-below-default-init": "binding max-retx-time 500",
+    "heartbeat-all-three": "heartbeat interval 30 retries 3",
+    "lma-heartbeat-all-three": "heartbeat retries 3",
+    "bri-min-above-max": "bri delay min 3000 max 2000",
+    "dynamic-and-static-address": "address dynamic",
+    "local-routing-with-sessionmgr": "local-routing-mag",
+    "mag-mobile-map-needs-multipath": "mobile-map MM",
+    "lma-mobile-map-needs-multipath": "mobile-map MM",
+    "mag-lma-gre-ipv4-needs-ipv4": "encap gre-ipv4",
+    "mag-lma-gre-ipv6-needs-address": "encap gre-ipv6",
+    "lma-mag-gre-ipv4-needs-ipv4": "encap gre-ipv4",
+    "vrf-must-exist": "vrfid RED",
+    "logical-mn-service-with-dynamic-address": "service dual",
+    "domain-window-range": "replay-protection timestamp window 2",
+    "mag-window-range": "replay-protection timestamp window 256",
+    "lma-bce-lifetime-range": "bce lifetime 5",
+    "lma-local-loop-authorized-xor-unauthorized": "network authorized n1",
+    "one-domain-only": "ipv6 mobile pmipv6-domain dn2",
+    "role-enum": "role 5G",
+    "spi-decimal-range": "auth-option spi decimal 255 key hex ab",
+    "tunnel-mtu-range": "tunnel mtu 67",
+    "unknown-leaf": "lifetime 3600",
+}
+
+
+def test_every_netconf_rule_case_has_a_cli_counterpart():
+    from test_iosxe_netconf import RULES
+
+    assert set(NETCONF_RULE_ON_CLI) == {rule[0] for rule in RULES}
+    cli_lines = {row[2] for row in REJECTIONS} | {row[1] for row in SYNTAX_PREVENTED}
+    assert set(NETCONF_RULE_ON_CLI.values()) <= cli_lines
+
+
+def test_default_form_restores_the_default():
+    device, shell = _shell("lma")
+    for line in ("bce lifetime 100", "no generate grekey", "default profile P1"):
+        assert "%" not in shell.line(line), line
+    assert "<profile>P1</profile>" in device.get_config("running")  # the LMA command, not the prefix
+    for line in ("default bce lifetime", "default generate grekey", "default default profile"):
+        assert "%" not in shell.line(line), line
+    data = device.get_config("running")
+    assert "<lifetime>" not in data and "<grekey>" not in data and "<profile>" not in data
+    assert "% Incomplete command." in shell.line("default")
 
 
 def test_nai_needs_an_at_sign():

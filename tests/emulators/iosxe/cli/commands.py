@@ -2,7 +2,10 @@
 
 Keywords follow the Cisco-IOS-XE-mobileip YANG node names (reference §2.2); each mode's paths are
 relative to its context node in /native. The prompt names of sub-modes that Cisco does not document
-are guesses, kept here in one table (PROMPTS) so they are easy to correct.
+are guesses, kept here in one table (PROMPTS) so they are easy to correct. So is the syntax of the
+`mobility-service` sub-trees, logical-mn `fixed watch` and `reverse-tunnel route` (reference §2.2
+gives only "…"): their keywords are the YANG node names, YANG-only names (values, prefix lengths,
+distances) are positional parameters.
 """
 
 from __future__ import annotations
@@ -27,6 +30,16 @@ PROMPTS = {
     "lma": "(config-ipv6-pmipv6-lma)",
     "lma-mag": "(config-ipv6-pmipv6lma-mag)",
     "lma-network": "(config-ipv6-pmipv6lma-network)",
+    "mag-hybrid": "(config-ipv6-pmipv6mag-hybrid)",
+    "mag-hybrid-bw": "(config-ipv6-pmipv6mag-hybrid-bw)",
+    "mag-mll": "(config-ipv6-pmipv6mag-mll)",
+    "lma-hybrid": "(config-ipv6-pmipv6lma-hybrid)",
+    "lma-hybrid-bw": "(config-ipv6-pmipv6lma-hybrid-bw)",
+    "lma-hybrid-bw-mag": "(config-ipv6-pmipv6lma-hybrid-bw-mag)",
+    "hybrid-profile": "(config-ipv6-pmipv6-hybrid-profile)",
+    "lma-mll": "(config-ipv6-pmipv6lma-mll)",
+    "mll-customer": "(config-ipv6-pmipv6lma-mll-customer)",
+    "mll-network": "(config-ipv6-pmipv6lma-mll-network)",
 }
 
 
@@ -95,6 +108,33 @@ RATS = (
     "ETHERNET|PPP|VIRTUAL|WIMAX|WLAN"
 )
 MOBILE = "ipv6/mobile"
+# LMA network pools; the same grouping sits under mobile-local-loop `network authorized`.
+POOLS = (
+    "pool ipv4 <pool/ipv4/name:str> pfxlen <pool/ipv4/pfxlen:int>",
+    "pool ipv6 <pool/ipv6/name:str> pfxlen <pool/ipv6/pfxlen:int>",
+    "mobile-network pool <mobile-network/pool[]/pool-ip-add*:ipv4> "
+    "pfxlen <mobile-network/pool[]/pool-prefix:int> "
+    "network-prefix <mobile-network/pool[]/network-prefix:int>",
+    "mobile-network v6pool <mobile-network/v6pool[]/pool-ipv6-add*:ipv6> "
+    "pfxlen <mobile-network/v6pool[]/pool-prefix:int> "
+    "network-prefix <mobile-network/v6pool[]/network-prefix:int>",
+)
+# mobility-service: keywords are the YANG node names (reference §2.2 leaves the syntax open).
+SLA_OPTIONS = (
+    "[ frequency <{p}frequency:int> ] [ interval <{p}interval:int> ] [ num-packets <{p}num-packets:int> ]"
+)
+HYBRID = (
+    Command("disable-sla=disable-sla@true", no_value="false"),
+    *(f"sla {leaf} <sla/{leaf}:int>" for leaf in ("frequency", "interval", "num-packets")),
+)
+BW_LABEL = "label <label[]/label-name*:str> [ bandwidth-ratio <label[]/bandwidth-ratio:int> ]"
+MNP = tuple(
+    f"mnp {afi} {who} maximum <mnp/{afi}/{who}/maximum:int>"
+    for afi in ("afi-all", "ipv4", "ipv6")
+    for who in ("customer", "logical-mn")
+)
+ROUTE = "reverse-tunnel/route/"
+TRANSPORT_ADDRESSES = "[ ipv4-address <{p}/ipv4-address:ipv4> ] [ ipv6-address <{p}/ipv6-address:ipv6> ]"
 
 
 def _cmds(*specs) -> list[Command]:
@@ -187,6 +227,30 @@ MODES: dict[str, list[Command]] = {
         Command("address dynamic=address/dynamic", enter="mag-dynamic"),
         Command("logical-mn <logical-mn[]/mn-id*:str>", enter="logical-mn"),
         Command("lma <lma[]/lma-id*:str> <lma[]/domain*:str>", enter="mag-lma"),
+        Command("mobility-service hybrid-access=mobility-service/hybrid-access", enter="mag-hybrid"),
+        Command("mobility-service mobile-local-loop=mobility-service/mobile-local-loop", enter="mag-mll"),
+    ),
+    "mag-hybrid": _cmds(
+        *HYBRID,
+        "sla-responder-stats disable=sla-responder-stats/disable",
+        Command("bandwidth-ratio=bandwidth-ratio", enter="mag-hybrid-bw"),
+        Command(
+            "profile-definition <profile-definition/profile-definition[]/name*:str>", enter="hybrid-profile"
+        ),
+    ),
+    "mag-hybrid-bw": _cmds(BW_LABEL),
+    "hybrid-profile": _cmds(
+        "loadbalance=loadbalance",
+        *(
+            f"{m} <{m}/value:int> [ low-threshold <{m}/low-threshold:int> ]"
+            for m in ("jitter", "mos", "packet-loss", "rtt")
+        ),
+    ),
+    "mag-mll": _cmds(
+        "ignore home-address=ignore/home-address",
+        "reverse-tunnel default-route=reverse-tunnel/default-route",
+        "reverse-tunnel <reverse-tunnel/value:int>",
+        "egress interface <egress/interface:str>",
     ),
     "mag-dynamic": _cmds(
         "roaming interface <roaming[]/interface*:str> [ priority <roaming[]/priority:int> ] "
@@ -198,8 +262,15 @@ MODES: dict[str, list[Command]] = {
         "[ learn-prefix=mobile/network[]/learn-prefix ] [ skip-register=mobile/network[]/skip-register ]",
         "address dynamic=address/dynamic",
         "fixed interface <fixed/interface:str>",
+        "fixed watch ipv4 <fixed/watch/ipv4:ipv4> [ length <fixed/watch/length:int> ]",
         "mobile-map <mobile-map:str>",
         "service ( dual=service/dual | ipv6=service/ipv6 | ipv4=service/ipv4 )",
+        # IOS `ip route` style: address, prefix length, optional distance, all positional.
+        *(
+            f"reverse-tunnel route {af} <{ROUTE}{af}[]/address*:{af}> <{ROUTE}{af}[]/prefix-len*:int> "
+            f"[ <{ROUTE}{af}[]/distance-metric:int> ]"
+            for af in ("ipv4", "ipv6")
+        ),
     ),
     "mag-lma": _cmds(
         "ipv4-address <ipv4-address[]:ipv4>",
@@ -244,6 +315,8 @@ MODES: dict[str, list[Command]] = {
         f"rat {{{RATS}}}=rat[]/rat-type* [ priority <rat[]/priority:int> ]",
         Command("mag <mag[]/mag-id*:str> <mag[]/domain-name*:str>", enter="lma-mag"),
         Command("network <network[]/nw-name*:str>", enter="lma-network"),
+        Command("mobility-service hybrid-access=mobility-service/hybrid-access", enter="lma-hybrid"),
+        Command("mobility-service mobile-local-loop=mobility-service/mobile-local-loop", enter="lma-mll"),
     ),
     "lma-mag": _cmds(
         "ipv4-address <ipv4-address:ipv4>",
@@ -252,32 +325,35 @@ MODES: dict[str, list[Command]] = {
         auth(""),
         DSCP,
     ),
-    "lma-network": _cmds(
-        "pool ipv4 <pool/ipv4/name:str> pfxlen <pool/ipv4/pfxlen:int>",
-        "pool ipv6 <pool/ipv6/name:str> pfxlen <pool/ipv6/pfxlen:int>",
-        "mobile-network pool <mobile-network/pool[]/pool-ip-add*:ipv4> "
-        "pfxlen <mobile-network/pool[]/pool-prefix:int> "
-        "network-prefix <mobile-network/pool[]/network-prefix:int>",
-        "mobile-network v6pool <mobile-network/v6pool[]/pool-ipv6-add*:ipv6> "
-        "pfxlen <mobile-network/v6pool[]/pool-prefix:int> "
-        "network-prefix <mobile-network/v6pool[]/network-prefix:int>",
-        "dns ip <dns/ip/pri-ip-add:ipv4> [ <dns/ip/sec-ip-add:ipv4> ]",
+    "lma-network": _cmds(*POOLS, "dns ip <dns/ip/pri-ip-add:ipv4> [ <dns/ip/sec-ip-add:ipv4> ]"),
+    "lma-hybrid": _cmds(
+        *HYBRID,
+        "enable-sla {customer|mag}=enable-sla[]/sla-type* <enable-sla[]/name*:str> "
+        + SLA_OPTIONS.format(p="enable-sla[]/"),
+        Command("bandwidth-ratio=bandwidth-ratio", enter="lma-hybrid-bw"),
+        Command("profile-definition <profile-definition[]/name*:str>", enter="hybrid-profile"),
     ),
-}
-
-PARENT = {
-    "config": None,
-    "vrf": "config",
-    "domain": "config",
-    "mag": "config",
-    "lma": "config",
-    "domain-lma": "domain",
-    "domain-mag": "domain",
-    "nai": "domain",
-    "mobile-map": "domain",
-    "mag-lma": "mag",
-    "mag-dynamic": "mag",
-    "logical-mn": "mag",
-    "lma-mag": "lma",
-    "lma-network": "lma",
+    "lma-hybrid-bw": _cmds(BW_LABEL, Command("mag <mag[]/mag-name*:str>", enter="lma-hybrid-bw-mag")),
+    "lma-hybrid-bw-mag": _cmds(BW_LABEL),
+    "lma-mll": _cmds(
+        *MNP,
+        Command("customer <customer[]/name*:str> vrf <customer[]/vrf*:str>", enter="mll-customer"),
+    ),
+    "mll-customer": _cmds(
+        auth(""),
+        "gre-key symmetric <gre-key-default/gre-key/symmetric:int>",
+        "gre-key label <gre-key[]/label*:str> symmetric <gre-key[]/symmetric:int>",
+        HEARTBEAT,
+        "interface <interface[]/interface-name*:str>",
+        *MNP,
+        "mobile-map <mobile-map:str>",
+        "mobile-route admin-distance <mobile-route/admin-distance:int>",
+        "transport=transport-default/transport "
+        + TRANSPORT_ADDRESSES.format(p="transport-default/transport"),
+        "transport vrf <transport-vrf/transport[]/vrf-name*:str> "
+        + TRANSPORT_ADDRESSES.format(p="transport-vrf/transport[]"),
+        "network unauthorized=network/unauthorized",
+        Command("network authorized <network/authorized[]/name*:str>", enter="mll-network"),
+    ),
+    "mll-network": _cmds(*POOLS),
 }

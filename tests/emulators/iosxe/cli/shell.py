@@ -29,7 +29,7 @@ GLOBAL = {
     "hostname": compile_syntax("hostname <name:str>"),
     "version": compile_syntax("version <v:str>"),  # accepted so a rendered config can be replayed
 }
-PREFIXES = {"no": compile_syntax("no"), "do": compile_syntax("do")}
+PREFIXES = {word: compile_syntax(word) for word in ("no", "default", "do")}
 
 
 class Shell:
@@ -38,6 +38,7 @@ class Shell:
         self.enable_password = enable_password
         self.privileged = False
         self.stack: list[tuple[str, tuple]] = []  # config modes: (mode, context chain)
+        self.typed_after = ""  # the prompt the current line was typed after (the caret's origin)
         self.pending: str | None = None  # "password" or "copy": the next line answers a question
         self.tries = 0
         self.closed = False
@@ -92,6 +93,9 @@ class Shell:
     def run(self, line: str) -> str:
         """Output of one command line (CRLF line ends, without the next prompt)."""
         text = line.strip()
+        # A line that an enclosing mode accepts leaves the sub-mode before it is applied, so a
+        # refusal must still align its caret with the prompt the line was typed after.
+        self.typed_after = self.prompt()
         if not text or text.startswith("!"):
             return ""
         if self.stack:
@@ -101,7 +105,7 @@ class Shell:
     # --------------------------------------------------------------------------------- messages
 
     def caret(self, line: str, column: int) -> str:
-        return " " * (len(self.prompt()) + column) + "^\r\n" + INVALID + "\r\n\r\n"
+        return " " * (len(self.typed_after) + column) + "^\r\n" + INVALID + "\r\n\r\n"
 
     @staticmethod
     def incomplete() -> str:
@@ -168,17 +172,22 @@ class Shell:
             parses += [_tag(p, name) for p in parse_all(grammar, tokens)]
         for cmd in MODES[mode]:
             parses += [_tag(p, cmd) for p in parse_all(cmd.grammar, tokens)]
-        # `no` and `do` take the rest of the line: only their first word is judged here.
-        for word in ("no", "do"):
-            parses += [_tag(p, word) for p in parse_all(PREFIXES[word], tokens[:1])]
+        # `no`, `default` and `do` take the rest of the line: only their first word is judged here.
+        for word, grammar in PREFIXES.items():
+            parses += [_tag(p, word) for p in parse_all(grammar, tokens[:1])]
         first, error = narrow(parses, 0)
         if error:
             return error, 0, None, 0
-        if {p.spec for p in first} <= {"no", "do"}:
+        prefixes = {p.spec for p in first} & set(PREFIXES)
+        if {p.spec for p in first} <= prefixes:
             return self._parse_rest(mode, first[0].spec, tokens)
-        outcome, found = select([p for p in parses if p.spec not in ("no", "do")], len(tokens))
+        outcome, found = select([p for p in parses if p.spec not in PREFIXES], len(tokens))
         if outcome == "ok":
             return "ok", found.spec, found, 0
+        if prefixes:  # the LMA's own `default profile` command shares its first word with `default`
+            rest = self._parse_rest(mode, next(iter(prefixes)), tokens)
+            if rest[0] == "ok":
+                return rest
         return outcome, found, None, 0
 
     def _parse_rest(self, mode, kind, tokens):
@@ -195,7 +204,7 @@ class Shell:
                 parses.append(_tag(p, cmd))
         outcome, found = select(parses, len(rest))
         if outcome == "ok":
-            return "ok", ("no", found.spec), found, 1
+            return "ok", (kind, found.spec), found, 1
         return outcome, found, None, 1
 
     def _apply(self, kind, parse, chain, line, tokens, starts) -> str:
@@ -215,9 +224,10 @@ class Shell:
             return self._edit(xml, line, tokens, starts)
         if kind == "version":
             return ""
-        if isinstance(kind, tuple):  # ("no", command)
-            cmd = kind[1]
-            if cmd.no_value is not None:
+        if isinstance(kind, tuple):  # ("no" | "default", command)
+            prefix, cmd = kind
+            # `default X` restores the model's default, which for these commands is their absence.
+            if prefix == "no" and cmd.no_value is not None:
                 xml = set_edit(chain, cmd, [(cmd.paths[0], cmd.no_value)], replace=False)
                 return self._edit(xml, line, tokens, starts)
             return self._edit(delete_edit(chain, cmd, parse.bindings), line, tokens, starts, parse, 1)
