@@ -25,7 +25,18 @@ NATIVE_NS = "http://cisco.com/ns/yang/Cisco-IOS-XE-native"
 MOBILEIP_NS = "http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip"
 STUB_DIR = Path(__file__).resolve().parent / "yang"
 _REPO = Path(__file__).resolve().parents[3]
-DEFAULT_YANG_DIR = _REPO.parent / "shared" / "yang" / "cisco-xe-17.18.1"
+
+
+def _shared_yang() -> Path:
+    """The team's shared/yang: beside the checkout (../shared), or beside one of its parents (a
+    clone made elsewhere, e.g. by CI, in a directory next to the main checkout)."""
+    for parent in _REPO.parents:
+        if (parent / "shared" / "yang").is_dir():
+            return parent / "shared" / "yang"
+    return _REPO.parent / "shared" / "yang"
+
+
+DEFAULT_YANG_DIR = _shared_yang() / "cisco-xe-17.18.1"
 SCHEMA_LOCK = threading.RLock()
 
 # Store errors with their data path instead of logging them (path resolution must be switched on).
