@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,25 @@ STUB_DIR = Path(__file__).resolve().parent / "yang"
 _REPO = Path(__file__).resolve().parents[3]
 
 
+def _origin_checkout() -> Path | None:
+    """The local checkout this one was cloned from (a clean CI clone's origin), if any."""
+    try:
+        done = subprocess.run(["git", "-C", str(_REPO), "remote", "get-url", "origin"],
+                              capture_output=True, text=True, timeout=10, check=False)  # fmt: skip
+    except OSError:
+        return None
+    url = done.stdout.strip().removeprefix("file://")
+    return Path(url) if done.returncode == 0 and url.startswith("/") else None
+
+
 def _shared_yang() -> Path:
-    """The team's shared/yang: beside the checkout (../shared), or beside one of its parents (a
-    clone made elsewhere, e.g. by CI, in a directory next to the main checkout)."""
-    for parent in _REPO.parents:
-        if (parent / "shared" / "yang").is_dir():
-            return parent / "shared" / "yang"
+    """The team's shared/yang: beside the checkout (../shared) or one of its parents, else beside
+    the checkout a clean clone was made from (CI clones the main checkout somewhere else)."""
+    origin = _origin_checkout()
+    for start in (_REPO, *((origin,) if origin else ())):
+        for parent in start.parents:
+            if (parent / "shared" / "yang").is_dir():
+                return parent / "shared" / "yang"
     return _REPO.parent / "shared" / "yang"
 
 
