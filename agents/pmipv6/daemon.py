@@ -32,7 +32,7 @@ from .control import metrics
 from .control.server import CommandError, ControlServer
 from .heartbeat import HeartbeatMonitor
 from .persist import GroupCommitter, StateStore
-from .timers import Timers
+from .timers import LoopWakeUp, Timers
 from .transport import MobilityHeaderSocket
 from .wire import (
     BindingError,
@@ -99,8 +99,7 @@ class Agent:
         self.socket: MobilityHeaderSocket | None = None
         self.control: ControlServer | None = None
         self._be_bucket = TokenBucket(BINDING_ERROR_RATE, clock)
-        self._wake: asyncio.TimerHandle | None = None
-        self._wake_at: float | None = None
+        self._wake = LoopWakeUp(clock, self._on_wake)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self.committer: GroupCommitter | None = None
@@ -224,18 +223,9 @@ class Agent:
     def rearm(self) -> None:
         """Schedule one loop wake-up at the earliest engine or heartbeat deadline."""
         deadlines = [d for d in (self.timers.next_deadline(), self.engine.next_deadline()) if d is not None]
-        if not deadlines or self._loop is None:
-            return
-        deadline = min(deadlines)
-        if self._wake is not None and self._wake_at is not None and self._wake_at <= deadline:
-            return
-        if self._wake is not None:
-            self._wake.cancel()
-        self._wake_at = deadline
-        self._wake = self._loop.call_later(max(0.0, deadline - self.clock()), self._on_wake)
+        self._wake.arm(min(deadlines) if deadlines else None)
 
     def _on_wake(self) -> None:
-        self._wake = self._wake_at = None
         now = self.clock()
         try:
             self.engine.poll(now)
@@ -406,7 +396,7 @@ class Agent:
     async def run(self) -> None:
         """Serve until SIGTERM/SIGINT. Whatever was set up is undone on the way out, also when
         start-up fails half-way (address not on this host, control socket in use)."""
-        self._loop = asyncio.get_running_loop()
+        self._loop = self._wake.loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         control_started = False
         self.dataplane.start()

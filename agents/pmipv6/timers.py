@@ -55,3 +55,35 @@ class Timers:
 
     def __len__(self) -> int:
         return sum(1 for _, _, t in self._heap if not t.cancelled)
+
+
+class LoopWakeUp:
+    """One asyncio wake-up at the earliest deadline asked for: ``arm(deadline)`` moves it earlier,
+    never later, so callers may re-arm after every event without rescheduling each time.
+    ``callback`` runs once per wake-up; it re-arms for whatever is due next."""
+
+    def __init__(self, clock: Callable[[], float], callback: Callable[[], object]) -> None:
+        self.clock = clock
+        self.callback = callback
+        self.loop = None
+        self._handle = None
+        self._at: float | None = None
+
+    def arm(self, deadline: float | None) -> None:
+        if deadline is None or self.loop is None:
+            return
+        if self._handle is not None:
+            if self._at <= deadline:
+                return
+            self._handle.cancel()
+        self._at = deadline
+        self._handle = self.loop.call_later(max(0.0, deadline - self.clock()), self._fire)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = self._at = None
+
+    def _fire(self) -> None:
+        self._handle = self._at = None
+        self.callback()

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..dataplane import DataPlane
-from ..timers import Timers
+from ..timers import LoopWakeUp, Timers
 from .detect import AttachDetector, DetachPoller, Station
 from .ndp import (
     FIXED_LINK_LOCAL,
@@ -175,8 +175,7 @@ class AccessLink:
         self._drive_timers = timers is None or after_event is None
         self.timers = timers if timers is not None else Timers()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.TimerHandle | None = None
-        self._wake_at: float | None = None
+        self._wake = LoopWakeUp(clock, self._on_wake)
         self._rtnl: Rtnl | None = None
         self._monitor: RtnlMonitor | None = None
         self._running = False
@@ -272,7 +271,7 @@ class AccessLink:
         An interface that is missing now is taken into service when it appears."""
         if self._running:
             return
-        self._loop = loop or asyncio.get_running_loop()
+        self._loop = self._wake.loop = loop or asyncio.get_running_loop()
         self._rtnl = Rtnl()
         try:
             self._monitor = RtnlMonitor()  # subscribe before the dumps: no event falls in between
@@ -304,9 +303,7 @@ class AccessLink:
     def stop(self) -> None:
         """Close everything.  No final RAs: a restarting MAG keeps serving its MNs."""
         self._running = False
-        if self._wake is not None:
-            self._wake.cancel()
-            self._wake = self._wake_at = None
+        self._wake.cancel()
         for port in self.ports.values():
             self._close_port(port)
         if self._monitor is not None:
@@ -589,20 +586,10 @@ class AccessLink:
             self._rearm()
 
     def _rearm(self) -> None:
-        if self._loop is None or not self._running:
-            return
-        deadline = self.timers.next_deadline()
-        if deadline is None:
-            return
-        if self._wake is not None and self._wake_at is not None and self._wake_at <= deadline:
-            return
-        if self._wake is not None:
-            self._wake.cancel()
-        self._wake_at = deadline
-        self._wake = self._loop.call_later(max(0.0, deadline - self.clock()), self._on_wake)
+        if self._running:
+            self._wake.arm(self.timers.next_deadline())
 
     def _on_wake(self) -> None:
-        self._wake = self._wake_at = None
         try:
             self.timers.run_due(self.clock())
         except Exception:
