@@ -529,19 +529,28 @@ class TunnelDataPlane(DataPlane):
         if src is not None:
             spec.update(src=ipv6_text(src[0]), src_len=src[1])
         what = _describe_route(spec, dev)
-        try:
-            self._ipr.route("add", **spec)
-        except Exception as exc:
-            if _netlink_error(exc) != errno.EEXIST:
-                raise DataPlaneError(f"cannot add route {what}: {exc}") from exc
-            if not self._leftover_route(spec):
-                raise DataPlaneError(
-                    f"route {what} already exists and was not created by this agent "
-                    f"(remove it with: ip -6 route del {what})"
-                ) from None
-            log.warning("adopting route %s left by an earlier run (proto %d)", what, RTPROT_PMIPV6)
+        self._add_or_adopt("route", what, lambda: self._ipr.route("add", **spec), self._leftover_route, spec)
         self._routes[key] = (spec, what)
         return key
+
+    @staticmethod
+    def _add_or_adopt(
+        kind: str, what: str, add: Callable, leftover: Callable[[dict], bool], spec: dict
+    ) -> None:
+        """Create a route or rule; one that exists already is adopted only if it is exactly ours
+        (proto 213, left by an agent that died), never replaced."""
+        try:
+            add()
+        except Exception as exc:
+            label = "route" if kind == "route" else "policy rule"
+            if _netlink_error(exc) != errno.EEXIST:
+                raise DataPlaneError(f"cannot add {label} '{what}': {exc}") from exc
+            if not leftover(spec):
+                raise DataPlaneError(
+                    f"{label} '{what}' already exists and was not created by this agent "
+                    f"(remove it with: ip -6 {kind} del {what})"
+                ) from None
+            log.warning("adopting %s '%s' left by an earlier run (proto %d)", label, what, RTPROT_PMIPV6)
 
     def _leftover_route(self, spec: dict) -> bool:
         """Is the existing route exactly ``spec`` and marked as ours (an agent that died)?"""
@@ -605,18 +614,9 @@ class TunnelDataPlane(DataPlane):
             spec.update(action="goto", goto=goto)
         elif action is not None:
             spec["action"] = action
-        try:
-            self._ipr.rule("add", **spec)
-        except Exception as exc:
-            what = _describe_rule(spec)
-            if _netlink_error(exc) != errno.EEXIST:
-                raise DataPlaneError(f"cannot add policy rule '{what}': {exc}") from exc
-            if not self._leftover_rule(spec):
-                raise DataPlaneError(
-                    f"policy rule '{what}' already exists and was not created by this agent "
-                    f"(remove it with: ip -6 rule del {what})"
-                ) from None
-            log.warning("adopting policy rule '%s' left by an earlier run (proto %d)", what, RTPROT_PMIPV6)
+        self._add_or_adopt(
+            "rule", _describe_rule(spec), lambda: self._ipr.rule("add", **spec), self._leftover_rule, spec
+        )
         self._rules[key] = spec
         return key
 
