@@ -20,6 +20,8 @@ import threading
 import time
 from pathlib import Path
 
+import yaml
+
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
 AGENTS_DIR = Path(__file__).resolve().parents[2] / "agents"
@@ -195,6 +197,24 @@ def ctl(sock: Path, *args: str, check: bool = True):
     if "--json" in args:  # parsed output, or None when the agent could not answer (check=False)
         return json.loads(proc.stdout) if proc.returncode == 0 else None
     return proc
+
+
+def write_agent_config(workdir: Path, node: str, role: str, address: str, **settings) -> Path:
+    """``<workdir>/<node>.yaml`` for a test agent: control socket ``<workdir>/<node>.sock``, state
+    in ``<workdir>/state-<node>``, domain campus, no data plane, unless ``settings`` say otherwise."""
+    config = {
+        "node": node,
+        "role": role,
+        "address": address,
+        "domain": "campus",
+        "dataplane": "none",
+        "control_socket": str(workdir / f"{node}.sock"),
+        "state_dir": str(workdir / f"state-{node}"),
+        **settings,
+    }
+    path = workdir / f"{node}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):

@@ -10,8 +10,7 @@ import random
 import time
 
 import pytest
-import yaml
-from nettools import Lab, MHPeer, ctl, is_root, wait_for
+from nettools import Lab, MHPeer, ctl, is_root, wait_for, write_agent_config
 
 from pmipv6 import wire
 
@@ -30,19 +29,15 @@ def lma(tmp_path_factory):
         lab.link(lma_ns, "core0", mag_ns, "core0")
         lab.addr(lma_ns, "core0", f"{LMA_ADDR}/64")
         lab.addr(mag_ns, "core0", f"{MAG_ADDR}/64")
-        cfg = {
-            "node": "lma1",
-            "role": "lma",
-            "domain": "campus",
-            "address": LMA_ADDR,
-            "control_socket": str(tmp / "lma1.sock"),
-            "state_dir": str(tmp / "state"),
-            "dataplane": "none",
-            "heartbeat": {"interval": 30, "missed": 3},
-            "lma": {"hnp_pools": ["2001:db8:200::/48"], "mags": [{"name": "mag1", "address": MAG_ADDR}]},
-            "mobile_nodes": [{"id": MN, "mac": "02:00:00:00:00:0a", "lma": "lma1"}],
-        }
-        (tmp / "lma1.yaml").write_text(yaml.safe_dump(cfg))
+        write_agent_config(
+            tmp,
+            "lma1",
+            "lma",
+            LMA_ADDR,
+            heartbeat={"interval": 30, "missed": 3},
+            lma={"hnp_pools": ["2001:db8:200::/48"], "mags": [{"name": "mag1", "address": MAG_ADDR}]},
+            mobile_nodes=[{"id": MN, "mac": "02:00:00:00:00:0a", "lma": "lma1"}],
+        )
         proc = lab.start_agent(lma_ns, tmp / "lma1.yaml", tmp / "lma1.log")
         sock = tmp / "lma1.sock"
         wait_for(lambda: sock.exists() and ctl(sock, "status", "--json", check=False), 15, what="LMA up")

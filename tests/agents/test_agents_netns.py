@@ -14,7 +14,7 @@ import time
 
 import pytest
 import yaml
-from nettools import Lab, MHPeer, ctl, is_root, wait_for
+from nettools import Lab, MHPeer, ctl, is_root, wait_for, write_agent_config
 
 from pmipv6 import wire
 
@@ -43,47 +43,29 @@ def domain(tmp_path_factory):
         lab.addr(mag_ns, "core0", f"{MAG_ADDR}/64")
         lab.addr(mag_ns, "core0", f"{ROGUE_ADDR}/64")
         common = {
-            "domain": "campus",
-            "dataplane": "none",
             "replay_protection": {"mode": "timestamp", "window_ms": 300},
             "heartbeat": {"interval": 0.5, "missed": 3},
             "mobile_nodes": mobile_nodes(N_MN),
         }
-        lma_cfg = {
-            **common,
-            "node": "lma1",
-            "role": "lma",
-            "address": LMA_ADDR,
-            "control_socket": str(tmp / "lma1.sock"),
-            "state_dir": str(tmp / "state-lma1"),
-            "lma": {
-                "hnp_pools": [POOL],
-                "hnp_length": 64,
-                "mags": [{"name": "mag1", "address": MAG_ADDR}],
-                "binding_lifetime_max": 3600,
-                "min_delay_before_bce_delete_ms": 1000,
-                "max_delay_before_new_bce_assign_ms": 300,
-            },
+        lma_section = {
+            "hnp_pools": [POOL],
+            "hnp_length": 64,
+            "mags": [{"name": "mag1", "address": MAG_ADDR}],
+            "binding_lifetime_max": 3600,
+            "min_delay_before_bce_delete_ms": 1000,
+            "max_delay_before_new_bce_assign_ms": 300,
         }
-        mag_cfg = {
-            **common,
-            "node": "mag1",
-            "role": "mag",
-            "address": MAG_ADDR,
-            "control_socket": str(tmp / "mag1.sock"),
-            "state_dir": str(tmp / "state-mag1"),
-            "mag": {
-                "lma": {"name": "lma1", "address": LMA_ADDR},
-                "access_interfaces": [{"name": "acc0", "access_technology": "ieee-802.11"}],
-                # the MNs here are MAC addresses only: nobody answers the access link's NUD probes
-                "detach_poll": {"interval": 3600},
-                "binding_lifetime": 8,
-                "refresh_before": 4,
-                "retransmit": {"initial_ms": 200, "max_ms": 1000, "max_attempts": 20},
-            },
+        write_agent_config(tmp, "lma1", "lma", LMA_ADDR, lma=lma_section, **common)
+        mag_section = {
+            "lma": {"name": "lma1", "address": LMA_ADDR},
+            "access_interfaces": [{"name": "acc0", "access_technology": "ieee-802.11"}],
+            # the MNs here are MAC addresses only: nobody answers the access link's NUD probes
+            "detach_poll": {"interval": 3600},
+            "binding_lifetime": 8,
+            "refresh_before": 4,
+            "retransmit": {"initial_ms": 200, "max_ms": 1000, "max_attempts": 20},
         }
-        (tmp / "lma1.yaml").write_text(yaml.safe_dump(lma_cfg))
-        (tmp / "mag1.yaml").write_text(yaml.safe_dump(mag_cfg))
+        write_agent_config(tmp, "mag1", "mag", MAG_ADDR, mag=mag_section, **common)
         d = {
             "lab": lab,
             "tmp": tmp,

@@ -16,8 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import yaml
-from nettools import Lab, ctl, is_root, wait_for
+from nettools import Lab, ctl, is_root, wait_for, write_agent_config
 
 pytestmark = pytest.mark.skipif(not is_root(), reason="needs root for network namespaces and raw sockets")
 
@@ -41,44 +40,26 @@ def domain(tmp_path_factory):
         lab.addr(lma_ns, "core0", f"{LMA_ADDR}/64")
         lab.addr(mag_ns, "core0", f"{MAG_ADDR}/64")
         common = {
-            "domain": "campus",
-            "dataplane": "none",
             "replay_protection": {"mode": "timestamp", "window_ms": 300},
             "heartbeat": {"interval": 0.5, "missed": 3},
             "mobile_nodes": [node(i) for i in range(N_BOUND + N_MORE)],
         }
-        lma_cfg = {
-            **common,
-            "node": "lma1",
-            "role": "lma",
-            "address": LMA_ADDR,
-            "control_socket": str(tmp / "lma1.sock"),
-            "state_dir": str(tmp / "state-lma1"),
-            "lma": {
-                "hnp_pools": [POOL],
-                "mags": [{"name": "mag1", "address": MAG_ADDR}],
-                "min_delay_before_bce_delete_ms": 1000,
-            },
+        lma_section = {
+            "hnp_pools": [POOL],
+            "mags": [{"name": "mag1", "address": MAG_ADDR}],
+            "min_delay_before_bce_delete_ms": 1000,
         }
-        mag_cfg = {
-            **common,
-            "node": "mag1",
-            "role": "mag",
-            "address": MAG_ADDR,
-            "control_socket": str(tmp / "mag1.sock"),
-            "state_dir": str(tmp / "state-mag1"),
-            "mag": {
-                "lma": {"name": "lma1", "address": LMA_ADDR},
-                "access_interfaces": [{"name": "acc0", "access_technology": "ieee-802.11"}],
-                # the MNs here are MAC addresses only: nobody answers the access link's NUD probes
-                "detach_poll": {"interval": 3600},
-                "binding_lifetime": LIFETIME,
-                "refresh_before": REFRESH_BEFORE,
-                "retransmit": {"initial_ms": 200, "max_ms": 1000, "max_attempts": 30},
-            },
+        write_agent_config(tmp, "lma1", "lma", LMA_ADDR, lma=lma_section, **common)
+        mag_section = {
+            "lma": {"name": "lma1", "address": LMA_ADDR},
+            "access_interfaces": [{"name": "acc0", "access_technology": "ieee-802.11"}],
+            # the MNs here are MAC addresses only: nobody answers the access link's NUD probes
+            "detach_poll": {"interval": 3600},
+            "binding_lifetime": LIFETIME,
+            "refresh_before": REFRESH_BEFORE,
+            "retransmit": {"initial_ms": 200, "max_ms": 1000, "max_attempts": 30},
         }
-        (tmp / "lma1.yaml").write_text(yaml.safe_dump(lma_cfg))
-        (tmp / "mag1.yaml").write_text(yaml.safe_dump(mag_cfg))
+        write_agent_config(tmp, "mag1", "mag", MAG_ADDR, mag=mag_section, **common)
         d = {"lab": lab, "tmp": tmp, "lma_ns": lma_ns, "mag_ns": mag_ns}
         start(d, "lma")
         start(d, "mag")
