@@ -1,6 +1,6 @@
 """A small threaded SSH server (paramiko) that hands each channel to a handler.
 
-Shared by the NETCONF server (subsystem ``netconf``) and usable by the CLI (``shell`` with a pty).
+Shared by the NETCONF server (subsystem ``netconf``) and the CLI (``shell`` with a pty).
 Handlers are called as ``handler(request, channel)`` in a thread of their own, where ``request`` is a
 ChannelRequest (kind "subsystem" / "shell" / "exec", name, pty term/size, username). The handler owns
 the channel and should close it when done.
