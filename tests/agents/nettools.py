@@ -97,6 +97,16 @@ class Lab:
             run("ip", "netns", "del", ns, check=False)
 
 
+def enter_netns(ns: str) -> None:
+    """Move the calling thread into network namespace ``ns`` (setns); other threads stay put."""
+    fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
+    try:
+        if _libc.setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns failed")
+    finally:
+        os.close(fd)
+
+
 def call_in(ns: str, fn, *args):
     """``fn(*args)`` on a short-lived thread that entered namespace ``ns`` (setns).
 
@@ -105,12 +115,7 @@ def call_in(ns: str, fn, *args):
 
     def work() -> None:
         try:
-            fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
-            try:
-                if _libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns failed")
-            finally:
-                os.close(fd)
+            enter_netns(ns)
             result["value"] = fn(*args)
         except Exception as exc:
             result["error"] = exc

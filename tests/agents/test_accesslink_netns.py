@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import ctypes
 import ipaddress
 import json
-import os
 import socket
 import struct
 import threading
@@ -22,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from nettools import Lab, is_root, run, socket_in, wait_for
+from nettools import Lab, enter_netns, is_root, run, socket_in, wait_for
 
 from pmipv6.config import DetachPoll
 from pmipv6.mag.accesslink import AccessLink
@@ -31,8 +29,6 @@ from pmipv6.mag.ra import RaConfig, ServedMN
 
 pytestmark = pytest.mark.skipif(not is_root(), reason="needs root for network namespaces and raw sockets")
 
-CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
 P1 = ipaddress.IPv6Network("2001:db8:100:1::/64")
 P2 = ipaddress.IPv6Network("2001:db8:100:2::/64")
 
@@ -47,12 +43,7 @@ class NsLoop:
 
         def main() -> None:
             try:
-                fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
-                try:
-                    if _libc.setns(fd, CLONE_NEWNET) != 0:
-                        raise OSError(ctypes.get_errno(), "setns failed")
-                finally:
-                    os.close(fd)
+                enter_netns(ns)
                 self.loop = asyncio.new_event_loop()
             except BaseException as exc:
                 self.error = exc
