@@ -8,6 +8,7 @@ the channel and should close it when done.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import socket
@@ -199,7 +200,9 @@ class SSHServer:
         except Exception:  # one broken session must not take the server down
             log.exception("%s handler failed", self.name)
         finally:
-            channel.close()
+            # the client may be gone already (its transport closed under us): nothing left to close
+            with contextlib.suppress(EOFError, OSError, paramiko.SSHException):
+                channel.close()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
