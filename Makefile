@@ -39,7 +39,7 @@ $(ANSIBLE_STAMP): $(STAMP) tests/requirements-ansible.txt tests/requirements-emu
 	touch $@
 
 test: deps $(ANSIBLE_STAMP) $(WHEELHOUSE)/.done collection-path
-	$(PY) -m pytest tests/agents tests/unit tests/emulators tests/integration -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest tests/agents tests/unit tests/emulators tests/iosxe tests/integration -q -p no:cacheprovider $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory sanity ansible-lint
 
 # ansible-test wants the collection at ansible_collections/<ns>/<name>, outside this git tree (it
