@@ -300,8 +300,12 @@ def lab_domain(lab: Lab) -> dict:
     return domain
 
 
-def write_inventory(directory: Path, domain: dict, hosts: dict[str, str], key: Path) -> Path:
-    """An inventory like inventories/lab's: ``hosts`` maps node name -> management address."""
+def write_inventory(
+    directory: Path, domain: dict, hosts: dict[str, str], key: Path, groups: dict[str, dict] | None = None
+) -> Path:
+    """An inventory like inventories/lab's: ``hosts`` maps node name -> management address.
+    ``groups`` adds inventory groups beside ``lab`` ({name: {"hosts": {...}, "vars": {...}}}), e.g.
+    emulated IOS-XE routers, which take none of the lab hosts' SSH settings."""
     (directory / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
     wheelhouse = str(REPO / "build" / "wheelhouse")
     localhost = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
@@ -315,7 +319,10 @@ def write_inventory(directory: Path, domain: dict, hosts: dict[str, str], key: P
     }
     nodes = {name: {"ansible_host": address, "pmipv6_node": name} for name, address in hosts.items()}
     inventory = {
-        "all": {"hosts": {"localhost": localhost}, "children": {"lab": {"vars": group_vars, "hosts": nodes}}}
+        "all": {
+            "hosts": {"localhost": localhost},
+            "children": {"lab": {"vars": group_vars, "hosts": nodes}, **(groups or {})},
+        }
     }
     (directory / "hosts.yml").write_text(yaml.safe_dump(inventory))
     (directory / "group_vars" / "all" / "domain.yml").write_text(yaml.safe_dump({"pmipv6_domain": domain}))
