@@ -14,6 +14,8 @@
             ``--only handover``).
 7. rollout: site.yml wall time to 1 LMA + 10 MAG lab hosts, first run and re-run
             (``bench/rollout.py``; ``--only rollout``).
+8. drift  : drift.yml over 50 emulated IOS-XE devices at forks 10 and 20, NETCONF and CLI: wall
+            time and per-device median (``bench/drift_iosxe.py``; ``--only drift``).
 
 Machines here are noisy: each figure is the median of several runs taken in this one invocation.
 """
@@ -537,6 +539,11 @@ def namespace_block(name: str, runs: int, duration: float, command: str) -> str:
 
         print("rollout: site.yml to 1 LMA + 10 MAG lab hosts, first run and re-run ...", flush=True)
         return rollout.block(rollout.measure(mags=10), command)
+    if name == "drift":
+        import drift_iosxe
+
+        print("drift: drift.yml over 50 emulated IOS-XE devices, forks 10 and 20 ...", flush=True)
+        return drift_iosxe.block(drift_iosxe.measure(devices=50), command)
     import handover
 
     print("handover: 20 controller-signalled and 20 RS-detected handovers ...", flush=True)
@@ -554,7 +561,7 @@ def main() -> int:
     p.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     p.add_argument(
         "--only",
-        choices=("persistence", "tunnel", "handover", "rollout"),
+        choices=("persistence", "tunnel", "handover", "rollout", "drift"),
         help="run only this part and update its block in --output (needs root)",
     )
     a = p.parse_args()
@@ -600,7 +607,8 @@ def main() -> int:
     blocks = ()
     if not a.no_sockets and os.geteuid() == 0:
         blocks = tuple(
-            namespace_block(name, a.runs, a.duration, cmd) for name in ("tunnel", "handover", "rollout")
+            namespace_block(name, a.runs, a.duration, cmd)
+            for name in ("tunnel", "handover", "rollout", "drift")
         )
     write_report(Path(a.output), engine, memory, sockets, cmd, persistence, blocks)
     print(f"wrote {a.output}")
