@@ -1,7 +1,8 @@
 """NETCONF server (RFC 6241/6242) for an emulated IOS-XE device, over the SSH ``netconf`` subsystem.
 
 Framing: the hellos and base:1.0 sessions use the ``]]>]]>`` end marker; when both hellos carry
-base:1.1 the session switches to chunked framing. Operations: get, get-config (subtree / xpath
+base:1.1 the session switches to chunked framing. Operations: get (plus ietf-yang-library
+modules-state when its filter asks), get-config (subtree / xpath
 filters, with-defaults), edit-config, copy-config (running -> startup), lock, unlock, validate,
 commit, discard-changes, close-session, kill-session, cisco-ia:save-config, get-schema. Every
 datastore operation goes to store.Device; its RpcError becomes an IOS-XE shaped <rpc-error>.
@@ -16,7 +17,7 @@ import threading
 
 from lxml import etree
 
-from . import framing
+from . import framing, yang_library
 from .capabilities import BASE_1_1, capabilities
 from .errors import RpcError
 from .schema import MOBILEIP_NS, NATIVE_NS
@@ -70,6 +71,7 @@ class NetconfServer:
         host_key=None,
     ):
         self.device = device
+        self.release = release
         self.capabilities = capabilities(device.candidate_enabled, release)
         self.sessions: dict[int, NetconfSession] = {}
         self._mutex = threading.Lock()
@@ -258,7 +260,11 @@ class NetconfSession:
         return parse_xml(text)
 
     def op_get(self, op):
-        return self._read(op, "running")
+        data = self._read(op, "running")
+        flt = _child(op, "filter")
+        if flt is not None and flt.get("type", "subtree") == "subtree" and yang_library.asks_for_library(flt):
+            data.extend(yang_library.select(flt, self.server.release, self.server.capabilities))
+        return data
 
     def op_get_config(self, op):
         return self._read(op, _datastore(op, "source"))
