@@ -1,6 +1,7 @@
 # Copyright: netmobility contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters over the domain model: the agent configuration of a node, and the domain's nodes."""
+"""Filters over the domain model: the agent configuration of a Linux node, the module configs of an
+IOS-XE node, and the domain's nodes."""
 
 from ansible.errors import AnsibleFilterError
 
@@ -14,6 +15,13 @@ def agent_config(domain, node, paths=None):
         raise AnsibleFilterError("invalid PMIPv6 domain:\n" + "\n".join(exc.problems)) from None
 
 
+def iosxe_config(domain, node):
+    try:
+        return model.iosxe_config(domain, node)
+    except model.DomainError as exc:
+        raise AnsibleFilterError("invalid PMIPv6 domain:\n" + "\n".join(exc.problems)) from None
+
+
 def domain_nodes(domain):
     nodes = model.nodes(domain)
     return {name: {"role": role, "platform": platform} for name, (role, platform) in nodes.items()}
@@ -21,4 +29,4 @@ def domain_nodes(domain):
 
 class FilterModule:
     def filters(self):
-        return {"agent_config": agent_config, "domain_nodes": domain_nodes}
+        return {"agent_config": agent_config, "iosxe_config": iosxe_config, "domain_nodes": domain_nodes}

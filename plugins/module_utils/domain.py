@@ -1,15 +1,17 @@
 # Copyright: netmobility contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The PMIPv6 domain model: the inventory variable ``pmipv6_domain``, its validation, and the
-mapping from it to each Linux node's agent configuration.
+mapping from it to each Linux node's agent configuration and each IOS-XE node's module configs.
 
-Everything else (the validation play, the lma/mag roles, later the iosxe role) uses this module,
-so the schema lives in exactly one place (documented in docs/domain.md).  Standard library
-only: it runs on the controller (filters, action plugins) and inside modules alike.
+Everything else (the validation play, the lma/mag/iosxe roles) uses this module, so the schema
+lives in exactly one place (documented in docs/domain.md); the IOS-XE half of the mapping and of
+the checks is in domain_iosxe.py.  Standard library only: it runs on the controller (filters,
+action plugins) and inside modules alike.
 
 ``validate(domain, hosts)`` returns every problem at once as ``"<path>: <problem>"`` strings,
 with paths such as ``pmipv6_domain.mags.mag2.lma``; ``agent_config(domain, node)`` returns the
-dict the agent's YAML file holds (keys as in the agent's docs/agent.md).
+dict the agent's YAML file holds (keys as in the agent's docs/agent.md); ``iosxe_config(domain,
+node)`` the configs of the iosxe_pmipv6_* modules (model of iosxe/argspec.py).
 """
 
 import ipaddress
@@ -30,15 +32,24 @@ OFFLOAD_PROTOCOLS = ("any", "tcp", "udp", "icmpv6")
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
 MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 NAI = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Access interface names by platform: (pattern, what it is called in a problem)
+INTERFACE_NAMES = {
+    "linux": (re.compile(r"^[^\s/]{1,15}$"), "a Linux interface name"),
+    "iosxe": (
+        # the full name as the running-config shows it (an abbreviation would never compare equal)
+        re.compile(r"^[A-Z][A-Za-z-]*[0-9]+(/[0-9]+)*([.:][0-9]+)?$"),
+        "an IOS interface name in full (such as GigabitEthernet0/0/1)",
+    ),
+}
 DEFAULT_PATHS = {"control_socket": "/run/pmipv6/{node}.sock", "state_dir": "/var/lib/pmipv6/{node}"}
 
 TOP_KEYS = (
     "name", "replay_protection", "binding_lifetime", "link_local_address", "heartbeat", "auth",
     "dataplane", "lmas", "mags", "aps", "mobile_nodes", "offload", "min_delay_before_bce_delete_ms",
-    "max_delay_before_new_bce_assign_ms", "detach_poll",
+    "max_delay_before_new_bce_assign_ms", "detach_poll", "iosxe",
 )  # fmt: skip
-LMA_KEYS = ("platform", "address", "hnp_pools", "hnp_length", "ipv4_pools", "dataplane")
-MAG_KEYS = ("platform", "address", "lma", "access_interfaces", "dataplane", "detach_poll")
+LMA_KEYS = ("platform", "address", "hnp_pools", "hnp_length", "ipv4_pools", "dataplane", "iosxe")
+MAG_KEYS = ("platform", "address", "lma", "access_interfaces", "dataplane", "detach_poll", "iosxe")
 AP_KEYS = ("mag", "access_technology", "description")
 MN_KEYS = ("nai", "mac", "lma", "hnp")
 OFFLOAD_KEYS = ("selectors", "action", "mags")
@@ -198,6 +209,10 @@ class Checker:
         self._offload(w.named(d.get("offload"), ROOT + ".offload", "offload rule"), mags)
         if hosts is not None:
             self._hosts(hosts, set(lmas) | set(mags))
+        # imported here: domain_iosxe builds on this module
+        from ansible_collections.netmobility.pmipv6.plugins.module_utils.domain_iosxe import IosxeChecks
+
+        IosxeChecks(w, d).run()
         return self.problems
 
     # -- domain-wide settings -------------------------------------------------------------------
@@ -215,9 +230,10 @@ class Checker:
         text = w.ipv6(lla, ROOT + ".link_local_address")
         if text and not ipaddress.IPv6Address(text).is_link_local:
             w.fail(ROOT + ".link_local_address", f"{lla} is not a link-local address")
-        hb = w.mapping(d.get("heartbeat"), ROOT + ".heartbeat", ("interval", "missed"))
+        hb = w.mapping(d.get("heartbeat"), ROOT + ".heartbeat", ("interval", "missed", "timeout"))
         w.number(hb.get("interval"), ROOT + ".heartbeat.interval", 30, 1, 3600)
         w.integer(hb.get("missed"), ROOT + ".heartbeat.missed", 3, 1, 100)
+        w.number(hb.get("timeout"), ROOT + ".heartbeat.timeout", 30, 1, 3600)  # IOS-XE nodes only
         if d.get("auth") is not None:
             a = w.mapping(d["auth"], ROOT + ".auth", ("spi", "key", "algorithm"), ("spi", "key"))
             w.integer(a.get("spi"), ROOT + ".auth.spi", 256, 256, 0xFFFFFFFF)
@@ -240,14 +256,15 @@ class Checker:
         w.integer(dp.get("retries"), path + ".retries", 2, 0, 100)
 
     def _node_common(self, path, raw):
+        """Checks every node shares; returns its (address, platform), each None when invalid."""
         w = self.w
-        w.choice(raw.get("platform"), path + ".platform", "linux", PLATFORMS)
+        platform = w.choice(raw.get("platform"), path + ".platform", "linux", PLATFORMS)
         w.choice(raw.get("dataplane"), path + ".dataplane", "auto", DATAPLANES)
         if raw.get("address") is None:
-            return None
+            return None, platform
         address = w.ipv6(raw["address"], path + ".address")
         if address is None:
-            return None
+            return None, platform
         parsed = ipaddress.IPv6Address(address)
         if parsed.is_link_local or parsed.is_multicast or parsed.is_unspecified or parsed.is_loopback:
             w.fail(path + ".address", f"{address} is not a global unicast address")
@@ -255,7 +272,7 @@ class Checker:
             w.fail(path + ".address", f"{address} is already the address of {self.addresses[address]}")
         else:
             self.addresses[address] = path
-        return address
+        return address, platform
 
     # -- LMAs, MAGs, APs ---------------------------------------------------------------------------
     def _lma(self, name, raw):
@@ -291,18 +308,17 @@ class Checker:
         w = self.w
         path = f"{ROOT}.mags.{name}"
         mag = w.mapping(raw, path, MAG_KEYS, ("address", "lma"))
-        self._node_common(path, mag)
+        platform = self._node_common(path, mag)[1]
         if mag.get("lma") is not None:
             w.reference(mag["lma"], path + ".lma", lmas, "LMA")
+        pattern, what = INTERFACE_NAMES[platform]
         seen = set()
         for i, item in enumerate(w.items(mag.get("access_interfaces"), path + ".access_interfaces")):
             where = f"{path}.access_interfaces[{i}]"
             a = w.mapping(item, where, ("name", "access_technology", "aps"), ("name",))
             ifname = a.get("name")
-            if ifname is not None and (
-                not isinstance(ifname, str) or not re.match(r"^[^\s/]{1,15}$", ifname)
-            ):
-                w.fail(where + ".name", f"not a Linux interface name: {ifname!r}")
+            if ifname is not None and (not isinstance(ifname, str) or not pattern.match(ifname)):
+                w.fail(where + ".name", f"not {what}: {ifname!r}")
             elif ifname in seen:
                 w.fail(where + ".name", f"duplicate access interface {ifname!r}")
             seen.add(ifname)
@@ -501,7 +517,8 @@ def _lma_config(domain, name, paths):
     return cfg
 
 
-def _access_interfaces(domain, mag):
+def access_interfaces(domain, mag):
+    """The access interfaces of MAG settings ``mag``, each with its access technology resolved."""
     aps = domain.get("aps") or {}
     out = []
     for item in mag.get("access_interfaces") or []:
@@ -524,7 +541,7 @@ def _mag_config(domain, name, paths):
             "name": lma_name,
             "address": ipaddress.IPv6Address(str(domain["lmas"][lma_name]["address"])).compressed,
         },
-        "access_interfaces": _access_interfaces(domain, mag),
+        "access_interfaces": access_interfaces(domain, mag),
         "link_local_address": ipaddress.IPv6Address(
             str(domain.get("link_local_address", DEFAULT_LINK_LOCAL))
         ).compressed,
@@ -557,18 +574,36 @@ def _offload_rules(domain, mag):
     return out
 
 
+def _role_on(domain, node, platform, refusal):
+    """The role of ``node`` after checking the domain is valid and the node runs on ``platform``;
+    ``refusal`` says what nodes of another platform get instead."""
+    check(domain)
+    known = nodes(domain)
+    if node not in known:
+        raise DomainError([f"{ROOT}: no LMA or MAG named {node!r}"])
+    role, actual = known[node]
+    if actual != platform:
+        raise DomainError([f"{ROOT}.{role}s.{node}.platform: {actual} nodes get {refusal}"])
+    return role
+
+
 def agent_config(domain, node, paths=None):
     """The agent configuration (a dict, as in docs/agent.md) of Linux node ``node``.
 
     ``paths`` overrides ``control_socket`` / ``state_dir`` templates (``{node}`` is replaced).
     Raises ``DomainError`` when the domain is invalid or ``node`` is not one of its Linux nodes."""
-    check(domain)
-    known = nodes(domain)
-    if node not in known:
-        raise DomainError([f"{ROOT}: no LMA or MAG named {node!r}"])
-    role, platform = known[node]
-    if platform != "linux":
-        raise DomainError([f"{ROOT}.{role}s.{node}.platform: {platform} nodes get no agent configuration"])
-    if role == "lma":
+    if _role_on(domain, node, "linux", "no agent configuration") == "lma":
         return _lma_config(domain, node, paths)
     return _mag_config(domain, node, paths)
+
+
+def iosxe_config(domain, node):
+    """The iosxe_pmipv6_* module configs of IOS-XE node ``node`` (docs/domain.md, "What each
+    IOS-XE node gets"): ``{"domain": [entry], "mag": [entry]}`` for a MAG, ``{"domain": [entry],
+    "lma": [entry]}`` for an LMA, in the model of iosxe/argspec.py.
+
+    Raises ``DomainError`` when the domain is invalid or ``node`` is not one of its IOS-XE nodes."""
+    from ansible_collections.netmobility.pmipv6.plugins.module_utils import domain_iosxe  # builds on this
+
+    _role_on(domain, node, "iosxe", "an agent configuration, not IOS-XE configs")
+    return domain_iosxe.entries(domain, node)
