@@ -33,8 +33,8 @@ def _bool(**kw):
     return dict(type="bool", **kw)
 
 
-def _dict(options):
-    return dict(type="dict", options=options)
+def _dict(options, **kw):
+    return dict(type="dict", options=options, **kw)
 
 
 def _list(options):
@@ -51,7 +51,8 @@ AUTH_OPTION = _dict(
                 ascii=_str(no_log=True),  # key/key-opts/ascii
                 encryption=_int(),  # key/key-opts/enc-type, 0..7
                 hex=_str(no_log=True),  # key/hex
-            )
+            ),
+            no_log=False,  # the container: its ascii/hex leaves are the secrets
         ),
     )
 )
@@ -77,7 +78,7 @@ DOMAIN_CONFIG = dict(
             service=_str(choices=["ipv4", "ipv6", "dual"]),  # service/service-type, default ipv4
             apn=_str(),
             customer=_str(),
-            gre_encap_key=_dict(dict(up=_int(), down=_int())),
+            gre_encap_key=_dict(dict(up=_int(), down=_int()), no_log=False),  # GRE keys, not secrets
             mobile_local_loop=_bool(),  # mobility-service/mobile-local-loop (empty)
             auth_option=AUTH_OPTION,
         )
