@@ -110,7 +110,6 @@ options:
                     C(/native/ipv6/mobile/pmipv6-domain/domain-options/auth-option/key/key-opts/ascii); CLI
                     C(... key ascii [<enc>] <key>)."
                 type: str
-                no_log: true
               encryption:
                 description:
                   - "Encryption type of the ASCII key (0..7; 0 = clear text)."
@@ -124,7 +123,6 @@ options:
                   - "YANG C(/native/ipv6/mobile/pmipv6-domain/domain-options/auth-option/key/hex); CLI C(...
                     key hex <hex>)."
                 type: str
-                no_log: true
       lmas:
         description:
           - "The LMAs of the domain, keyed by I(name)."
@@ -278,7 +276,6 @@ options:
                         C(/native/ipv6/mobile/pmipv6-domain/domain-options/nai/auth-option/key/key-opts/ascii);
                         CLI C(... key ascii [<enc>] <key>)."
                     type: str
-                    no_log: true
                   encryption:
                     description:
                       - "Encryption type of the ASCII key (0..7; 0 = clear text)."
@@ -292,7 +289,6 @@ options:
                       - "YANG C(/native/ipv6/mobile/pmipv6-domain/domain-options/nai/auth-option/key/hex);
                         CLI C(... key hex <hex>)."
                     type: str
-                    no_log: true
 """
 
 EXAMPLES = r"""

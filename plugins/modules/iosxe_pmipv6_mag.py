@@ -366,7 +366,6 @@ options:
                       - "YANG C(/native/ipv6/mobile/pmipv6-mag/lma/auth-option/key/key-opts/ascii); CLI
                         C(... key ascii [<enc>] <key>)."
                     type: str
-                    no_log: true
                   encryption:
                     description:
                       - "Encryption type of the ASCII key (0..7; 0 = clear text)."
@@ -379,7 +378,6 @@ options:
                       - "YANG C(/native/ipv6/mobile/pmipv6-mag/lma/auth-option/key/hex); CLI C(... key hex
                         <hex>)."
                     type: str
-                    no_log: true
           dscp:
             description:
               - "DSCP marking of mobility signalling."
