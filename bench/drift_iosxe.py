@@ -38,6 +38,7 @@ def bench_domain(mags: list[str]) -> dict:
     return {
         "name": "bench",
         "binding_lifetime": 600,
+        "replay_protection": {"mode": "timestamp", "window_ms": 200},  # IOS-XE nodes: 3..255
         "lmas": {
             "lma1": {"platform": "iosxe", "address": "2001:db8:c::1", "hnp_pools": ["2001:db8:100::/48"]},
         },

@@ -70,6 +70,8 @@ def mag_nodes(names: list[str], lma: str, first_address: str) -> dict:
             "address": str(base + k),
             "lma": lma,
             "access_interfaces": [{"name": ACCESS_INTERFACE}],
+            # IOS-XE polls for detached MNs every 10..36000 s (the lab domain's own 5 s is Linux-only)
+            "detach_poll": {"interval": 10, "timeout": 2, "retries": 2},
         }
         for k, name in enumerate(names)
     }
