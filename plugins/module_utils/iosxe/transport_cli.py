@@ -34,6 +34,8 @@ except ImportError:
 
 # IOS answers a refused line with "% ..." (after a caret line for invalid input).
 ERROR_LINE = re.compile(r"^%.*$", re.M)
+PASSWORD_PROMPT = re.compile(r"ssword:?\s*$", re.I)
+PROMPT_OR_PASSWORD = r"ssword:?\s*$|[>#]\s*$"
 
 
 def _device_error_text(output: str) -> str | None:
@@ -51,6 +53,7 @@ class CliTransport(Transport):
         self.host = params.host
         self.reason = reason
         self._conn = connection
+        self._broken = False  # after a timeout the terminal's state is unknown: no polite logout
 
     @classmethod
     def connect(cls, params, reason=""):
@@ -103,29 +106,51 @@ class CliTransport(Transport):
         return DeviceError("protocol", f"{type(exc).__name__}: {text}", host, secrets=params.secrets())
 
     def _enable(self) -> None:
-        """Privileged EXEC, which configuration and saving need; the enable secret when asked."""
+        """Privileged EXEC, which configuration and saving need; the enable secret when asked.
+
+        Done here rather than with netmiko's enable(): IOS answers a wrong secret with another
+        ``Password:`` prompt, which netmiko would wait on until its read timeout."""
         if self._guard(self._conn.check_enable_mode):
             return
-        if not self.params.enable_password:
-            raise DeviceError(
-                "authentication", "the device asks for an enable secret (ansible_become_password)", self.host
-            )
-        try:
-            self._guard(self._conn.enable)
-        except ValueError:
-            raise DeviceError("authentication", "enable secret refused", self.host) from None
+        answer = self._type("enable")
+        if PASSWORD_PROMPT.search(answer):
+            if not self.params.enable_password:
+                self._leave_password_prompt(answer)
+                raise DeviceError(
+                    "authentication",
+                    "the device asks for an enable secret (ansible_become_password)",
+                    self.host,
+                )
+            answer = self._type(self.params.enable_password)
+            if PASSWORD_PROMPT.search(answer):
+                self._leave_password_prompt(answer)
+                raise DeviceError("authentication", "enable secret refused", self.host)
         if not self._guard(self._conn.check_enable_mode):
-            raise DeviceError("authentication", "enable secret refused", self.host)
+            raise DeviceError("authentication", "enable refused: no privileged prompt", self.host)
+
+    def _type(self, text: str) -> str:
+        """Send one line; the device's answer up to a prompt or a password question."""
+        self._guard(self._conn.write_channel, self._conn.normalize_cmd(text))
+        return self._guard(self._conn.read_until_pattern, pattern=PROMPT_OR_PASSWORD, re_flags=re.I)
+
+    def _leave_password_prompt(self, answer: str) -> None:
+        """Answer IOS's remaining password prompts empty, back to the exec prompt (at most 3 tries)."""
+        for _ in range(3):
+            if not PASSWORD_PROMPT.search(answer):
+                return
+            answer = self._type("")
 
     def _guard(self, call, *args, **kwargs):
         """Run one netmiko call, turning its read timeouts and lost sessions into DeviceError."""
         try:
             return call(*args, **kwargs)
         except (ReadTimeout, NetmikoTimeoutException):
+            self._broken = True
             raise DeviceError(
                 "timeout", f"no prompt within {self.params.command_timeout} s", self.host
             ) from None
         except OSError as exc:
+            self._broken = True
             raise DeviceError(
                 "protocol", f"SSH session lost: {exc}", self.host, secrets=self.params.secrets()
             ) from None
@@ -170,9 +195,14 @@ class CliTransport(Transport):
         error = _device_error_text(output)
         if error:
             raise DeviceError("rejected", error, self.host, detail="write memory")
+        prompt = self._conn.base_prompt
         answer = [line.strip() for line in output.splitlines() if line.strip()]
-        return "\n".join(line for line in answer if not line.startswith("write mem"))
+        # Without the echoed command and the prompt around the device's answer.
+        return "\n".join(line for line in answer if not line.startswith((prompt, "write mem")))
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the session is going away either way
-            self._conn.disconnect()
+            if self._broken:
+                self._conn.paramiko_cleanup()
+            else:
+                self._conn.disconnect()

@@ -21,6 +21,7 @@ from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe.transport
 
 try:
     from ncclient import manager
+    from ncclient.devices.iosxe import IosxeDeviceHandler
     from ncclient.operations.errors import TimeoutExpiredError
     from ncclient.operations.rpc import RPCError
     from ncclient.transport.errors import (
@@ -29,6 +30,13 @@ try:
         SSHUnknownHostError,
         TransportError,
     )
+
+    class CheckedIosxeHandler(IosxeDeviceHandler):
+        """ncclient's iosxe handler answers yes to every unknown host key; with host_key_checking
+        on, an unknown key must be refused, so this one keeps ncclient's default callback."""
+
+        def add_additional_ssh_connect_params(self, kwargs):
+            pass
 
     HAS_NCCLIENT = True
 except ImportError:
@@ -101,7 +109,7 @@ class NetconfTransport(Transport):
             hostkey_verify=params.host_key_checking,
             allow_agent=False,
             look_for_keys=bool(params.private_key_file),
-            device_params={"name": "iosxe"},
+            device_params={"name": "iosxe", "handler": CheckedIosxeHandler},
             timeout=params.connect_timeout,
         )
         if params.password:

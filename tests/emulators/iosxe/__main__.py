@@ -63,7 +63,9 @@ def parse_args(argv=None) -> tuple[argparse.Namespace, list[RouterSpec]]:
     p.add_argument("--enable-password", default="admin")
     p.add_argument("--candidate", action="store_true", help="enable the candidate datastore")
     p.add_argument("--address", default="127.0.0.1")
-    p.add_argument("--release", default="17.18.1", choices=("17.18.1", "17.9.1"), help="hello capability set")
+    p.add_argument(
+        "--release", default="17.18.1", choices=("17.18.1", "17.9.1", "16.9.3"), help="hello capability set"
+    )
     p.add_argument("--seed-xml", help="initial configuration (<config>, <data> or <native> XML)")
     p.add_argument("--seed-config", help="initial running-config text (applied through the CLI)")
     p.add_argument("--authorized-key", action="append", default=[], help="OpenSSH public key file")

@@ -14,7 +14,12 @@ from lxml import etree
 
 from .schema import DEFAULT_YANG_DIR
 
-HELLO_FILES = {"17.18.1": "17181-capability-c8000v.xml", "17.9.1": "1791-capability-c8000v.xml"}
+# 16.9.3 (csr1k) has no Cisco-IOS-XE-mobileip at all: a device whose NETCONF cannot do PMIPv6.
+HELLO_FILES = {
+    "17.18.1": "17181-capability-c8000v.xml",
+    "17.9.1": "1791-capability-c8000v.xml",
+    "16.9.3": "1693-capability-csr1k.xml",
+}
 CANDIDATE = "urn:ietf:params:netconf:capability:candidate:1.0"
 BASE_1_0 = "urn:ietf:params:netconf:base:1.0"
 BASE_1_1 = "urn:ietf:params:netconf:base:1.1"

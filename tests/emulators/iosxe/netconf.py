@@ -14,6 +14,7 @@ import itertools
 import logging
 import re
 import threading
+import time
 
 from lxml import etree
 
@@ -195,6 +196,7 @@ class NetconfSession:
 
     def handle(self, message: bytes) -> tuple[bytes, bool]:
         """One <rpc> in, one <rpc-reply> out; the flag asks to close the session after replying."""
+        time.sleep(self.device.reply_delay)
         reply = etree.Element(f"{{{NC_NS}}}rpc-reply", nsmap={None: NC_NS})
         close = False
         try:
@@ -317,7 +319,7 @@ class NetconfSession:
         self.device.commit(self)
 
     def op_discard_changes(self, op):
-        self.device.discard_changes()
+        self.device.discard_changes(self)
 
     def op_close_session(self, op):
         return "close"

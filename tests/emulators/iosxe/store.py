@@ -130,6 +130,8 @@ class Device:
         if candidate:
             self._ds["candidate"] = base
         self.hostname = hostname
+        # Test knob: seconds every NETCONF reply and CLI command waits (clients' command timeouts).
+        self.reply_delay = 0.0
 
     # -- reading --------------------------------------------------------------------------------
     @property
@@ -249,9 +251,10 @@ class Device:
             self._store("running", new)
             self._ds["candidate"] = new
 
-    def discard_changes(self) -> None:
+    def discard_changes(self, session: object | None = None) -> None:
         self._need_candidate()
         with self._mutex:
+            self._check_lock("candidate", session)  # another session's locked candidate is its own
             self._ds["candidate"] = self._ds["running"]
             self._dirty = False
 

@@ -3,6 +3,8 @@ handler that runs one ``Shell`` per session (password login, pty + shell channel
 
 from __future__ import annotations
 
+import time
+
 from ..sshserver import SSHServer
 from .shell import Shell
 
@@ -27,8 +29,14 @@ class CliServer:
             if not data:
                 break
             out = shell.feed(data.decode("utf-8", errors="replace"))
-            if out:
+            if out and self.device.reply_delay:
+                time.sleep(self.device.reply_delay)
+            if not out:
+                continue
+            try:
                 channel.sendall(out.encode())
+            except OSError:  # the client left without waiting for the answer (e.g. after "exit")
+                break
 
     def stop(self):
         self._ssh.stop()

@@ -1,0 +1,206 @@
+"""Choosing the transport (auto), the failure kinds, candidate locking, and keeping secrets out of
+every error text and log record — with the real clients against the emulator."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import paramiko
+import pytest
+from test_transport_apply import SEED, Change, lifetime_in_running, mag_lifetime, params_for
+
+from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe.paths import MOBILEIP_MODULE
+from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe.transport import (
+    DeviceError,
+    open_transport,
+)
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def failure(router, transport="auto", action=None, **overrides) -> DeviceError:
+    with (
+        pytest.raises(DeviceError) as caught,
+        open_transport(params_for(router, **overrides), transport) as s,
+    ):
+        if action:
+            action(s)
+    return caught.value
+
+
+# -- auto ----------------------------------------------------------------------------------------
+
+
+def test_auto_finds_the_model_in_the_yang_library_on_17_18(iosxe_router_factory):
+    router = iosxe_router_factory(hostname="R1", release="17.18.1")
+    with open_transport(params_for(router)) as session:
+        assert not any(f"module={MOBILEIP_MODULE}&" in cap for cap in session.capabilities)
+        assert session.name == "netconf"
+        assert "modules-state" in session.reason
+
+
+def test_auto_finds_the_model_in_the_hello_on_17_9(iosxe_router_factory):
+    router = iosxe_router_factory(hostname="R1", release="17.9.1")
+    with open_transport(params_for(router)) as session:
+        assert session.name == "netconf"
+        assert "hello" in session.reason
+
+
+def test_auto_uses_the_cli_without_netconf(iosxe_router_factory):
+    router = iosxe_router_factory(hostname="R1", netconf_port=None)
+    router.device.seed_cli(SEED)
+    with open_transport(params_for(router, netconf_port=closed_port())) as session:
+        assert session.name == "cli"
+        assert "connection refused" in session.reason
+        assert "binding lifetime 3600" in session.get_config("mag")
+
+
+def test_auto_uses_the_cli_when_the_netconf_port_is_not_netconf(iosxe_router):
+    """The port answers SSH but offers no netconf subsystem (here: the CLI's own port)."""
+    with open_transport(params_for(iosxe_router, netconf_port=iosxe_router.cli_port)) as session:
+        assert session.name == "cli"
+        assert "netconf subsystem" in session.reason
+
+
+def test_auto_uses_the_cli_when_the_model_is_not_offered(iosxe_router_factory):
+    router = iosxe_router_factory(hostname="R1", release="16.9.3")
+    with open_transport(params_for(router)) as session:
+        assert session.name == "cli"
+        assert "does not offer" in session.reason or "not offered" in session.reason
+    error = failure(router, "netconf")
+    assert error.kind == "unsupported"
+    assert MOBILEIP_MODULE in error.message
+
+
+# -- failure kinds -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transport", ["netconf", "cli", "auto"])
+def test_nothing_listening_is_unreachable(iosxe_router, transport):
+    port = closed_port()
+    error = failure(iosxe_router, transport, netconf_port=port, cli_port=port)
+    assert error.kind == "unreachable"
+    assert error.message == f"connection refused on port {port}"
+    assert str(error) == f"127.0.0.1: unreachable: connection refused on port {port}"
+
+
+@pytest.mark.parametrize("transport", ["netconf", "cli", "auto"])
+def test_wrong_password_is_an_authentication_failure(iosxe_router, transport):
+    """auto must report it, not fall back to the CLI."""
+    error = failure(iosxe_router, transport, password="not-the-password")
+    assert error.kind == "authentication"
+    assert "login as 'admin' refused" in error.message
+
+
+def test_wrong_enable_secret_is_an_authentication_failure(iosxe_router):
+    error = failure(iosxe_router, "cli", enable_password="not-the-secret")
+    assert error.kind == "authentication"
+    assert error.message == "enable secret refused"
+    error = failure(iosxe_router, "cli", enable_password=None)
+    assert error.kind == "authentication"
+    assert "ansible_become_password" in error.message
+
+
+@pytest.mark.parametrize("transport", ["netconf", "cli"])
+def test_unknown_host_key_is_refused_when_checking(iosxe_router, transport, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))  # an empty known_hosts
+    error = failure(iosxe_router, transport, host_key_checking=True)
+    assert error.kind == "authentication"
+    assert "host key" in error.message
+
+
+@pytest.mark.parametrize("transport", ["netconf", "cli"])
+def test_slow_device_is_a_timeout(iosxe_router, transport):
+    def slow_read(session):
+        iosxe_router.device.reply_delay = 2
+        session.get_config("mag")
+
+    error = failure(iosxe_router, transport, action=slow_read, command_timeout=1)
+    assert error.kind == "timeout"
+    assert error.message.endswith("within 1 s")
+
+
+def test_key_file_login_over_netconf(iosxe_router_factory, tmp_path):
+    key = paramiko.RSAKey.generate(2048)
+    key_file = tmp_path / "id_rsa"
+    key.write_private_key_file(str(key_file))
+    router = iosxe_router_factory(hostname="R1", authorized_keys=[key])
+    with open_transport(params_for(router, password=None, private_key_file=str(key_file)), "netconf") as s:
+        assert s.name == "netconf"
+    other = paramiko.RSAKey.generate(2048)
+    other.write_private_key_file(str(key_file))
+    error = failure(router, "netconf", password=None, private_key_file=str(key_file))
+    assert error.kind == "authentication"
+
+
+# -- candidate -----------------------------------------------------------------------------------
+
+
+def stale_domain_xml(name: str) -> str:
+    return (
+        '<config><native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native"><ipv6>'
+        '<mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">'
+        f"<pmipv6-domain><domain>{name}</domain></pmipv6-domain></mobile></ipv6></native></config>"
+    )
+
+
+@pytest.fixture
+def candidate_router(iosxe_router_factory):
+    router = iosxe_router_factory(hostname="R1", candidate=True)
+    router.device.seed_cli(SEED)
+    return router
+
+
+def test_stale_candidate_is_discarded_not_committed(candidate_router):
+    with candidate_router.netconf_connect() as other:
+        other.edit_config(target="candidate", config=stale_domain_xml("STALE"))
+    assert "STALE" in candidate_router.device.get_config("candidate")
+    with open_transport(params_for(candidate_router), "netconf") as session:
+        assert session.candidate
+        session.apply(mag_lifetime(1800))
+    assert lifetime_in_running(candidate_router) == "1800"
+    assert "STALE" not in candidate_router.device.get_config()
+
+
+@pytest.mark.parametrize("target", ["candidate", "running"])
+def test_lock_held_by_another_session_is_a_clear_error(candidate_router, target):
+    before = candidate_router.device.get_config()
+    with candidate_router.netconf_connect() as other:
+        other.lock(target)
+        error = failure(candidate_router, "netconf", action=lambda s: s.apply(mag_lifetime(1800)))
+        assert candidate_router.device.locked_by("candidate") is not None or target == "running"
+    assert error.kind == "rejected"
+    assert error.message.startswith(f"cannot lock {target}: ")
+    assert "locked by session" in error.message
+    assert error.detail == f"lock {target}"
+    assert candidate_router.device.get_config() == before
+    assert candidate_router.device.locked_by("candidate") is None
+
+
+# -- secrets -------------------------------------------------------------------------------------
+
+
+def test_no_secret_in_errors_or_logs(iosxe_router_factory, caplog):
+    password, secret = "Pw-7f3a-login", "Sec-91b2-enable"
+    router = iosxe_router_factory(hostname="R1", password=password, enable_password=secret)
+    router.device.seed_cli(SEED)
+    caplog.set_level(logging.DEBUG)
+    texts = []
+    for transport in ("netconf", "cli"):
+        with open_transport(params_for(router), transport) as session:
+            session.apply(mag_lifetime(3600) if transport == "cli" else Change())
+            texts.append(session.reason)
+    texts.append(str(failure(router, "cli", enable_password=secret + "-wrong")))
+    texts.append(str(failure(router, "netconf", password=password + "-wrong")))
+    texts.append(str(failure(router, "cli", password=password + "-wrong")))
+    texts.append(repr(params_for(router)))
+    assert caplog.records  # the clients did log (at DEBUG)
+    for text in [*texts, caplog.text, *(r.getMessage() for r in caplog.records)]:
+        assert password not in text
+        assert secret not in text
