@@ -15,11 +15,19 @@ def agent_config(domain, node, paths=None):
         raise AnsibleFilterError("invalid PMIPv6 domain:\n" + "\n".join(exc.problems)) from None
 
 
-def iosxe_config(domain, node):
+def iosxe_config(domain, node, as_gathered=False):
     try:
-        return model.iosxe_config(domain, node)
+        configs = model.iosxe_config(domain, node)
     except model.DomainError as exc:
         raise AnsibleFilterError("invalid PMIPv6 domain:\n" + "\n".join(exc.problems)) from None
+    if not as_gathered:
+        return configs
+    # the modules' own canonical form and key masking, so that it compares with a gathered result
+    from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe import resources
+
+    return {
+        name: resources.mask(name, resources.normalise(name, entries)) for name, entries in configs.items()
+    }
 
 
 def domain_nodes(domain):
