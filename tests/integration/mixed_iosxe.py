@@ -117,11 +117,11 @@ def _cli(routers: Routers, node: str):
     return session
 
 
-def running_config(routers: Routers, node: str) -> str:
-    """``show running-config`` of the router, as its CLI prints it."""
+def running_config(routers: Routers, node: str, which: str = "running") -> str:
+    """``show running-config`` (or ``which="startup"``) of the router, as its CLI prints it."""
     session = _cli(routers, node)
     try:
-        return session.send_command("show running-config")
+        return session.send_command(f"show {which}-config")
     finally:
         session.disconnect()
 
