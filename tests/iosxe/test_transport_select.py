@@ -37,43 +37,36 @@ def failure(router, transport="auto", action=None, **overrides) -> DeviceError:
 # -- auto ----------------------------------------------------------------------------------------
 
 
-def test_auto_finds_the_model_in_the_yang_library_on_17_18(iosxe_router_factory):
-    router = iosxe_router_factory(hostname="R1", release="17.18.1")
-    with open_transport(params_for(router)) as session:
-        assert not any(f"module={MOBILEIP_MODULE}&" in cap for cap in session.capabilities)
-        assert session.name == "netconf"
-        assert "modules-state" in session.reason
+AUTO_CASES = {
+    # name: (release, device runs NETCONF, which port params give for NETCONF, chosen, why)
+    "17.18-yang-library": (
+        "17.18.1",
+        True,
+        "netconf",
+        "netconf",
+        "listed in ietf-yang-library modules-state",
+    ),
+    "17.9-hello": ("17.9.1", True, "netconf", "netconf", "listed in the hello"),
+    "16.9-no-model": ("16.9.3", True, "netconf", "cli", "does not offer Cisco-IOS-XE-mobileip"),
+    "netconf-off": ("17.18.1", False, "closed", "cli", "connection refused"),
+    "not-a-netconf-port": ("17.18.1", True, "cli", "cli", "does not offer the netconf subsystem"),
+}
 
 
-def test_auto_finds_the_model_in_the_hello_on_17_9(iosxe_router_factory):
-    router = iosxe_router_factory(hostname="R1", release="17.9.1")
-    with open_transport(params_for(router)) as session:
-        assert session.name == "netconf"
-        assert "hello" in session.reason
-
-
-def test_auto_uses_the_cli_without_netconf(iosxe_router_factory):
-    router = iosxe_router_factory(hostname="R1", netconf_port=None)
+@pytest.mark.parametrize("case", list(AUTO_CASES))
+def test_auto_picks_netconf_when_the_model_is_offered_else_cli(iosxe_router_factory, case):
+    release, runs_netconf, port, chosen, why = AUTO_CASES[case]
+    router = iosxe_router_factory(hostname="R1", release=release, netconf_port=0 if runs_netconf else None)
     router.device.seed_cli(SEED)
-    with open_transport(params_for(router, netconf_port=closed_port())) as session:
-        assert session.name == "cli"
-        assert "connection refused" in session.reason
-        assert "binding lifetime 3600" in session.get_config("mag")
+    netconf_port = {"netconf": router.netconf_port, "cli": router.cli_port, "closed": closed_port()}[port]
+    with open_transport(params_for(router, netconf_port=netconf_port)) as session:
+        assert session.name == chosen
+        assert why in session.reason
+        assert "3600" in session.get_config("mag")
 
 
-def test_auto_uses_the_cli_when_the_netconf_port_is_not_netconf(iosxe_router):
-    """The port answers SSH but offers no netconf subsystem (here: the CLI's own port)."""
-    with open_transport(params_for(iosxe_router, netconf_port=iosxe_router.cli_port)) as session:
-        assert session.name == "cli"
-        assert "netconf subsystem" in session.reason
-
-
-def test_auto_uses_the_cli_when_the_model_is_not_offered(iosxe_router_factory):
-    router = iosxe_router_factory(hostname="R1", release="16.9.3")
-    with open_transport(params_for(router)) as session:
-        assert session.name == "cli"
-        assert "does not offer" in session.reason or "not offered" in session.reason
-    error = failure(router, "netconf")
+def test_netconf_without_the_model_is_unsupported(iosxe_router_factory):
+    error = failure(iosxe_router_factory(hostname="R1", release="16.9.3"), "netconf")
     assert error.kind == "unsupported"
     assert MOBILEIP_MODULE in error.message
 

@@ -44,6 +44,7 @@ def _filter(data, flt, snode: SchemaNode | None):
     keys = snode.keys if snode is not None else ()
     picked = {id(d) for d in selected}
     found = False
+    index: dict = {}
     for sub in others:
         for d in elements(data):
             if not _matches(d, sub):
@@ -52,7 +53,7 @@ def _filter(data, flt, snode: SchemaNode | None):
             result = _filter(d, sub, child)
             if result is not None:
                 found = True
-                _merge(out, result, child)
+                _merge(out, result, child, index)
     if not found and not matches:
         return None
     # Keys and matched leaves first, in data order, then the selected subtrees.
@@ -73,16 +74,21 @@ def _identity(elem, snode: SchemaNode | None):
     return (elem.tag,)
 
 
-def _merge(out, result, snode: SchemaNode | None) -> None:
-    """Add a filtered subtree to out, merging with an earlier selection of the same node."""
+def _merge(out, result, snode: SchemaNode | None, index: dict | None = None) -> None:
+    """Add a filtered subtree to out, merging with an earlier selection of the same node.
+
+    ``index`` (identity -> element already in out) keeps merging many list entries linear."""
     ident = _identity(result, snode)
-    for existing in elements(out):
-        if _identity(existing, snode) == ident:
-            if snode is not None and snode.kind in ("container", "list"):
-                for sub in elements(result):
-                    _merge(existing, sub, snode.child(*qname(sub)))
-            return
-    out.append(result)
+    if index is None:
+        index = {_identity(e, snode): e for e in elements(out) if e.tag == result.tag}
+    existing = index.get(ident)
+    if existing is None:
+        out.append(result)
+        index[ident] = result
+        return
+    if snode is not None and snode.kind in ("container", "list"):
+        for sub in elements(result):
+            _merge(existing, sub, snode.child(*qname(sub)))
 
 
 def subtree_filter(data_root, filter_elem, schema_root: SchemaNode):
