@@ -119,10 +119,12 @@ def test_slow_device_is_a_timeout(iosxe_router, transport):
     assert error.message.endswith("within 1 s")
 
 
-def test_key_file_login_over_netconf(iosxe_router_factory, tmp_path):
+def test_key_file_login_over_netconf(iosxe_router_factory, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     key = paramiko.RSAKey.generate(2048)
     key_file = tmp_path / "id_rsa"
     key.write_private_key_file(str(key_file))
+    private_body = "".join(key_file.read_text().splitlines()[1:-1])
     router = iosxe_router_factory(hostname="R1", authorized_keys=[key])
     with open_transport(params_for(router, password=None, private_key_file=str(key_file)), "netconf") as s:
         assert s.name == "netconf"
@@ -130,6 +132,9 @@ def test_key_file_login_over_netconf(iosxe_router_factory, tmp_path):
     other.write_private_key_file(str(key_file))
     error = failure(router, "netconf", password=None, private_key_file=str(key_file))
     assert error.kind == "authentication"
+    logged = "".join(caplog.text.split())
+    assert private_body[:64] not in logged and private_body[-64:] not in logged
+    assert private_body[:64] not in str(error)
 
 
 # -- candidate -----------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ class CliTransport(Transport):
 
     def _leave_password_prompt(self, answer: str) -> None:
         """Answer IOS's remaining password prompts empty, back to the exec prompt (at most 3 tries)."""
-        for _ in range(3):
+        for _attempt in range(3):
             if not PASSWORD_PROMPT.search(answer):
                 return
             answer = self._type("")
