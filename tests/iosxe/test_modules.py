@@ -152,6 +152,8 @@ class Run:
         self.raw = results
         self.by_task: dict[str, dict[str, dict]] = {}
         for item in results:
+            # Ansible keeps the outcome in the callback's status, not always as a "failed" key
+            item["result"]["failed"] = item["status"] != "ok"
             self.by_task.setdefault(item["task"], {})[item["host"]] = item["result"]
 
     def __getitem__(self, task: str) -> dict[str, dict]:
