@@ -1,5 +1,5 @@
 """The transports with the real clients (ncclient, netmiko) against the emulator: reading one
-resource's section, applying a change, a refused change leaving running as it was, saving.
+resource's section, applying a change and saving it, a refused change leaving running as it was.
 
 Each test runs over NETCONF on running, NETCONF with the candidate datastore, and the CLI.
 """
@@ -95,13 +95,17 @@ def test_get_config_returns_the_resource_and_nothing_else(variant):
     assert mobile.findtext(f"{{{MOBILEIP_NS}}}pmipv6-mag/{{{MOBILEIP_NS}}}mag-name") == "M1"
 
 
-def test_apply_changes_the_running_config(variant):
+def test_apply_changes_running_and_save_copies_it_to_startup(variant):
     router, transport = variant
     with open_transport(params_for(router), transport) as session:
         session.apply(mag_lifetime(1800))
         assert lifetime_in_running(router) == "1800"
         session.apply(Change())  # nothing to do: nothing sent
+        assert "1800" not in router.device.get_config("startup")
+        answer = session.save()
     assert lifetime_in_running(router) == "1800"
+    assert "1800" in router.device.get_config("startup")
+    assert answer in ("Save running-config successful", "Building configuration...\n[OK]")
     assert router.device.locked_by("running") is None
     if "candidate" in router.device.datastores:
         assert router.device.locked_by("candidate") is None
@@ -153,13 +157,3 @@ def test_device_refusal_names_the_refused_command(variant):
     else:
         assert caught.value.message == "inconsistent value: Device refused one or more commands"
         assert caught.value.detail == "nai example.com"
-
-
-def test_save_copies_running_to_startup(variant):
-    router, transport = variant
-    with open_transport(params_for(router), transport) as session:
-        session.apply(mag_lifetime(1200))
-        assert "1200" not in router.device.get_config("startup")
-        answer = session.save()
-    assert "1200" in router.device.get_config("startup")
-    assert answer in ("Save running-config successful", "Building configuration...\n[OK]")

@@ -36,7 +36,7 @@ class ConnectionParams:
     password: str | None = field(default=None, repr=False)
     private_key_file: str | None = None
     enable_password: str | None = field(default=None, repr=False)
-    netconf_port: int = NETCONF_PORT
+    netconf_port: int | None = NETCONF_PORT  # None: the device has no NETCONF (auto goes to CLI)
     cli_port: int = 22
     connect_timeout: int = 30
     command_timeout: int = 60

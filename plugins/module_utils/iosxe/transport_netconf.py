@@ -100,6 +100,8 @@ class NetconfTransport(Transport):
     def connect(cls, params):
         if not HAS_NCCLIENT:
             raise DeviceError("unsupported", "the ncclient Python library is not installed", params.host)
+        if not params.netconf_port:
+            raise DeviceError("unsupported", "no NETCONF port given", params.host)
         sock = open_socket(params, params.netconf_port)
         options = dict(
             host=params.host,
