@@ -16,6 +16,9 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         args = self._task.args
         domain = args.get("domain", task_vars.get("pmipv6_domain"))
+        # templated, so vaulted or derived values (an auth key from a vault variable) are checked
+        # as the roles will render them
+        domain = self._templar.template(domain) if domain is not None else None
         if domain is None:
             return dict(result, failed=True, msg="pmipv6_domain is not defined (set it in group_vars)")
         hostvars = task_vars.get("hostvars", {})
