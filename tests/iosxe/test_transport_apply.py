@@ -124,7 +124,9 @@ def test_rejected_change_quotes_the_device_and_leaves_running_as_it_was(variant)
     assert router.device.get_config() == before
     assert "3600" in after_in_session
     if transport == "cli":
-        assert error.message == "% Invalid input detected at '^' marker."
+        assert error.message == (
+            "% Invalid input detected at '^' marker. % Maximum binding lifetime (should be multiple of 4)"
+        )
         assert error.detail == "binding lifetime 3601"
         assert error.applied == ["ipv6 mobile pmipv6-mag M1 domain D1"]
     else:
@@ -157,3 +159,25 @@ def test_device_refusal_names_the_refused_command(variant):
     else:
         assert caught.value.message == "inconsistent value: Device refused one or more commands"
         assert caught.value.detail == "nai example.com"
+
+
+def test_must_violation_carries_the_devices_reason(variant):
+    """A second MAG (IOS-XE has one): the YANG `must` message, on the CLI after IOS's "% Invalid
+    input" line."""
+    router, transport = variant
+    before = router.device.get_config()
+    change = Change(
+        mag_lifetime(3600).xml.replace("<domain>D1</domain>", "<domain>D9</domain>"),
+        ["ipv6 mobile pmipv6-mag M9 domain D9"],
+    )
+    change.xml = change.xml.replace("<mag-name>M1</mag-name>", "<mag-name>M9</mag-name>")
+    with open_transport(params_for(router), transport) as session, pytest.raises(DeviceError) as caught:
+        session.apply(change)
+    assert caught.value.kind == "rejected"
+    assert caught.value.message.endswith('Too many "pmipv6-mag" instances.')
+    assert router.device.get_config() == before
+    if transport == "cli":
+        assert caught.value.message.startswith("% Invalid input detected at '^' marker. %")
+        assert caught.value.detail == "ipv6 mobile pmipv6-mag M9 domain D9"
+    else:
+        assert "pmipv6-mag[" in caught.value.detail

@@ -10,12 +10,15 @@ and its text never contains a secret.
 
 Persistent connections later: the interface carries only strings and the plan object (no ncclient
 or netmiko types), so an ansible.netcommon ``Connection(socket_path)`` based transport slots in as a
-third implementation: a ``PersistentNetconfTransport`` whose get_config/apply/save call
-``conn.get_config(...)``, ``conn.edit_config(...)``, ``conn.commit()`` and ``conn.dispatch(...)`` of the
-netconf connection plugin (or ``conn.get(...)``/``conn.edit_config(candidate=lines)`` of network_cli),
-mapping ``ConnectionError`` to DeviceError the same way. The action plugin would pass the socket path
-in ConnectionParams and open_transport would pick that class; runner.py and the modules stay as
-they are, since they only see Transport.
+third implementation. Over the netconf connection plugin, get_config is ``conn.get_config(source=
+"running", filter=...)``, apply is ``conn.lock``/``conn.edit_config(config=plan.xml, target=...)``/
+``conn.validate``/``conn.commit``/``conn.discard_changes`` in the same order as here, and save is
+``conn.dispatch`` of cisco-ia save-config; over network_cli with the ios cliconf, get_config is
+``conn.get("show running-config | section ...")`` and apply sends plan.commands through
+``conn.edit_config(candidate=...)`` one line at a time. ``ansible.module_utils.connection.
+ConnectionError`` maps to DeviceError as ncclient's and netmiko's errors do here. The action plugin
+would add a ``socket_path`` to ConnectionParams and open_transport would pick that class when it is
+set; runner.py and the modules stay as they are, since they only see Transport.
 """
 
 from __future__ import annotations

@@ -39,9 +39,10 @@ PROMPT_OR_PASSWORD = r"ssword:?\s*$|[>#]\s*$"
 
 
 def _device_error_text(output: str) -> str | None:
-    """The first ``%`` line of a command's output, or None when the device accepted it."""
-    match = ERROR_LINE.search(output.replace("\r", ""))
-    return match.group(0).strip() if match else None
+    """The ``%`` lines of a command's output (IOS may add a reason after "% Invalid input"), or
+    None when the device accepted it."""
+    lines = [match.strip() for match in ERROR_LINE.findall(output.replace("\r", ""))]
+    return " ".join(lines) or None
 
 
 class CliTransport(Transport):
@@ -187,8 +188,9 @@ class CliTransport(Transport):
             exc.applied = applied
             raise
         finally:
-            with contextlib.suppress(DeviceError):
-                self._guard(self._conn.exit_config_mode)
+            if not self._broken:
+                with contextlib.suppress(DeviceError):
+                    self._guard(self._conn.exit_config_mode)
 
     def save(self) -> str:
         output = self._guard(self._conn.save_config)
