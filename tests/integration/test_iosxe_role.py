@@ -23,12 +23,14 @@ import mixed_iosxe  # noqa: E402
 import nslab  # noqa: E402
 
 NODES = ["lma1", "xmag1", "xmag2"]
+AUTH_KEY = "rtrs-0123456789abcdef"
 TRANSPORT = {"lma1": "netconf", "xmag1": "netconf", "xmag2": "cli"}
 DOMAIN = {
     "name": "rtrs",
     "binding_lifetime": 600,
     "replay_protection": {"mode": "timestamp", "window_ms": 200},
     "heartbeat": {"interval": 10, "missed": 3},
+    "auth": {"spi": 300, "key": "{{ rtrs_auth_key }}"},  # from a (vault) variable, as in production
     "lmas": {"lma1": {"platform": "iosxe", "address": "2001:db8:c::1", "hnp_pools": ["2001:db8:100::/48"]}},
     "mags": mixed_iosxe.mag_nodes(["xmag1", "xmag2"], "lma1", "2001:db8:c::10"),
     "mobile_nodes": {"mn1": {"nai": "mn1@rtrs.example", "lma": "lma1"}},
@@ -43,6 +45,7 @@ def routers(tmp_path_factory):
             tmp_path_factory.mktemp("inventory"), DOMAIN, {}, Path("/nonexistent"),
             groups=mixed_iosxe.inventory_group(started, TRANSPORT),
         )  # fmt: skip
+        (inventory / "group_vars" / "all" / "secrets.yml").write_text(f"rtrs_auth_key: {AUTH_KEY}\n")
         yield started, inventory
     finally:
         started.stop()
@@ -65,6 +68,7 @@ def test_site_configures_and_saves_every_router_and_a_rerun_changes_nothing(rout
     assert "ipv6 mobile pmipv6-lma lma1 domain rtrs" in lma and " mag xmag2 rtrs" in lma, lma
     mag = mixed_iosxe.running_config(started, "xmag2")
     assert " lma lma1 rtrs" in mag and "  ipv6-address 2001:db8:c::1" in mag and "nai mn1@rtrs.example" in mag
+    assert f"auth-option spi decimal 300 key ascii {AUTH_KEY}" in mag and AUTH_KEY not in out
     assert "ipv6 mobile pmipv6-mag xmag2 domain rtrs" in mixed_iosxe.running_config(
         started, "xmag2", "startup"
     )
@@ -89,7 +93,7 @@ def test_drift_names_the_routers_changed_out_of_band_and_site_repairs_only_them(
     assert "+nai mn1@rtrs.example" in out or "+ nai mn1@rtrs.example" in out, out[-4000:]
 
     rc, out, recap = run(inventory, "site.yml")
-    assert rc == 0, out[-4000:]
+    assert rc == 0 and AUTH_KEY not in out, out[-4000:]
     assert {host for host, r in recap.items() if r["changed"]} == {"lma1", "xmag2"}, recap
     # only the domain changed on xmag2: its save comes with the (unchanged) MAG task
     assert "nai mn1@rtrs.example" in mixed_iosxe.running_config(started, "xmag2", "startup")
