@@ -450,3 +450,15 @@ def test_lma_states(lab, transport):
     assert "mobile-network pool 198.18.5.0" in lab.running("lma")
     _, now = converge(lab, "lma", transport, [], "overridden")
     assert now == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_lines_the_yang_ties_together_are_ordered(lab, transport):
+    """sessionmgr and local-routing-mag exclude each other; mobile-map needs multipath."""
+    lab.seed(DOMAIN_SEED + "ipv6 mobile pmipv6-mag mag1 domain dn1\n sessionmgr\n")
+    local = [{"name": "mag1", "domain": "dn1", "local_routing_mag": {"acl": "BREAKOUT"}}]
+    converge(lab, "mag", transport, local, "replaced")
+    session = [{"name": "mag1", "domain": "dn1", "sessionmgr": True, "multipath": True, "mobile_map": "MAP1"}]
+    converge(lab, "mag", transport, session, "replaced")
+    _, now = converge(lab, "mag", transport, [{"name": "mag1", "domain": "dn1"}], "replaced")
+    assert now == [{"name": "mag1", "domain": "dn1"}]

@@ -112,10 +112,11 @@ def _normalise_items(each, items, where):
         if not isinstance(item, dict):
             raise ValueError(f"{at}: expected a dict, got {item!r}")
         _check_known(item, {s.option: "leaf" for s in each.slots.values()}, at)
+        for name in each.key:
+            if item.get(each.slots[name].option) is None:
+                raise ValueError(f"{at}: the key option '{each.slots[name].option}' is missing")
         values = normalise_line(each.line, item, at)
         key = each.item_key(values)
-        if None in key:
-            raise ValueError(f"{at}: the key option '{each.key[0]}' is missing")
         if key in found:
             raise ValueError(f"{at}: duplicate entry {'/'.join(str(k) for k in key)}")
         found[key] = {each.slots[n].option: v for n, v in values.items()}

@@ -225,8 +225,8 @@ def leaf(words, option, yang, kind=STR, default=None, choices=()):
     return Line(words + " $value", value=Slot(option, yang, kind, default, choices))
 
 
-def flag(words, option, yang, kind=FLAG, default=None):
-    return Line(words, flag=Slot(option, yang, kind, default))
+def flag(words, option, yang, kind=FLAG, default=None, remove_first=False):
+    return Line(words, flag=Slot(option, yang, kind, default), remove_first=remove_first)
 
 
 def auth_line(prefix):
@@ -382,7 +382,8 @@ MAG = Entry(
         dscp_line(),
         *grekey_lines(),
         leaf("apn", "apn", "apn"),
-        flag("sessionmgr", "sessionmgr", "sessionmgr", BOOL, default=False),
+        # local-routing-mag needs sessionmgr off (a YANG must): either one is removed first
+        flag("sessionmgr", "sessionmgr", "sessionmgr", BOOL, default=False, remove_first=True),
         Line(
             "local-routing-mag [ acl $acl ]",
             flag=Slot("local_routing_mag.enabled", "local-routing-mag", PRESENCE),
