@@ -193,11 +193,12 @@ class Entry:
 
 def common_prefix(paths):
     """The leading parts every path (a list of parts) shares."""
+    paths = list(paths)
     common = []
-    for column in zip(*paths, strict=False):
-        if len(set(column)) != 1:
+    for i, part in enumerate(paths[0] if paths else []):
+        if any(len(p) <= i or p[i] != part for p in paths):
             break
-        common.append(column[0])
+        common.append(part)
     return common
 
 
