@@ -16,7 +16,20 @@ option's path. Ranges are left to the device, so its own message reports them.
 
 from . import canonical, cli_codec, planner, xml_codec
 from .model import table
-from .planner import Plan  # noqa: F401  (part of this module's interface)
+from .planner import Plan
+
+__all__ = [
+    "Plan",
+    "mask",
+    "mask_commands",
+    "mask_xml",
+    "normalise",
+    "parse_cli",
+    "parse_xml",
+    "plan",
+    "render_cli",
+    "render_xml",
+]
 
 
 def normalise(resource, entries):

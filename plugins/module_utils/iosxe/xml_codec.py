@@ -75,7 +75,7 @@ def edit_xml(changes):
 
 def _list_element(parent, yang):
     """A new list entry element at ``yang`` (its containers shared)."""
-    containers, _, name = yang.rpartition("/")
+    containers, name = yang.rpartition("/")[::2]
     return (parent.child(containers) if containers else parent).add(name)
 
 
