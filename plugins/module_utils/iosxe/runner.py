@@ -41,7 +41,10 @@ def run(resource, args, connection_params, check_mode=False, diff=False):
             if state == "gathered":
                 result["gathered"] = resources.mask(resource, _read(resource, transport))
                 return result
-            return _converge(resource, state, want, args, transport, check_mode, diff, result)
+            # The task as given, not its canonical form: merged must see defaults and false flags
+            # the task spells out (role: WLAN over 3GPP resets the role).
+            config = args.get("config") or []
+            return _converge(resource, state, config, args, transport, check_mode, diff, result)
     except DeviceError as exc:
         return _device_failure(f"{resource} on {connection_params.host}", exc, result)
 
