@@ -172,3 +172,9 @@ def test_mask_hides_keys_in_models_commands_and_xml():
     assert " auth-option spi decimal 300 key ascii 7 ********" in lines
     assert "<hex-val>1F</hex-val>" in r.mask_xml(r.render_xml("domain", config))
     assert r.mask_xml(None) is None
+
+
+def test_a_masked_model_renders_for_display():
+    config = [{"name": "d", "auth_option": {"spi": 300, "key": {"hex": "ABCD"}}}]
+    masked = r.mask("domain", r.normalise("domain", config))
+    assert r.render_cli("domain", masked)[1] == " auth-option spi decimal 300 key hex ********"

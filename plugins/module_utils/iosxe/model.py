@@ -56,6 +56,8 @@ class Slot:
                 raise ValueError(f"{where}: {value!r} is not an integer")
             return int(value)
         text = str(value).strip()
+        if self.secret and text == MASK:
+            return MASK  # a masked model (for display) stays renderable
         converted = self.from_token(text)
         if converted is None:
             raise ValueError(f"{where}: {value!r} is not {self.describe()}")
