@@ -169,17 +169,22 @@ def test_stale_candidate_is_discarded_not_committed(candidate_router):
 
 @pytest.mark.parametrize("target", ["candidate", "running"])
 def test_lock_held_by_another_session_is_a_clear_error(candidate_router, target):
-    before = candidate_router.device.get_config()
+    device = candidate_router.device
+    before = device.get_config()
     with candidate_router.netconf_connect() as other:
         other.lock(target)
+        holder = device.locked_by(target)
         error = failure(candidate_router, "netconf", action=lambda s: s.apply(mag_lifetime(1800)))
-        assert candidate_router.device.locked_by("candidate") is not None or target == "running"
+        # the other session keeps its lock; ours (candidate, when running was the one refused) is gone
+        assert device.locked_by(target) is holder
+        assert device.locked_by("candidate" if target == "running" else "running") is None
     assert error.kind == "rejected"
-    assert error.message.startswith(f"cannot lock {target}: ")
-    assert "locked by session" in error.message
+    assert (
+        error.message
+        == f"cannot lock {target}: the configuration database is locked by session {holder.session_id}"
+    )
     assert error.detail == f"lock {target}"
-    assert candidate_router.device.get_config() == before
-    assert candidate_router.device.locked_by("candidate") is None
+    assert device.get_config() == before
 
 
 # -- secrets -------------------------------------------------------------------------------------
