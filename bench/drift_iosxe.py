@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -32,6 +33,7 @@ import nslab
 BEGIN, END = "<!-- drift:begin -->", "<!-- drift:end -->"
 TARGET_S = 30.0  # 50 devices at forks 20
 IOSXE_ACTION = "iosxe_pmipv6_"
+SUMMED = ("wall", "device", "cpu_ansible", "cpu_emulator")
 
 
 def bench_domain(mags: list[str]) -> dict:
@@ -47,8 +49,21 @@ def bench_domain(mags: list[str]) -> dict:
     }
 
 
-def run_playbook(inventory: Path, name: str, *extra: str) -> tuple[int, str, dict, float, dict]:
-    """(rc, output, recap, wall seconds, task timings) of one playbook run with the timing callback."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU time of this process's finished descendants: ansible-playbook and its forked workers."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_playbook(inventory: Path, name: str, *extra: str, emulators=()) -> dict:
+    """One playbook run with the timing callback: rc, output, recap, wall seconds, task timings,
+    CPU seconds of Ansible (controller and workers) and of the emulator processes."""
     timing = inventory / f".timing-{time.monotonic_ns()}.json"
     # nslab.playbook hands this process's environment to ansible-playbook (set, not restored: any
     # later run in this process only rewrites the last timing file, which nobody reads then)
@@ -57,11 +72,18 @@ def run_playbook(inventory: Path, name: str, *extra: str) -> tuple[int, str, dic
         ANSIBLE_CALLBACKS_ENABLED="task_timing",
         PMIPV6_TASK_TIMING=str(timing),
     )
+    ansible_cpu, emulator_cpu = children_cpu(), sum(cpu_seconds(proc.pid) for proc in emulators)
     started = time.monotonic()
     rc, out, recap = nslab.playbook(inventory, name, *extra, timeout=1800)
-    wall = time.monotonic() - started
-    timings = json.loads(timing.read_text()) if timing.exists() else {"tasks": []}
-    return rc, out, recap, wall, timings
+    return {
+        "rc": rc,
+        "out": out,
+        "recap": recap,
+        "wall": time.monotonic() - started,
+        "cpu_ansible": children_cpu() - ansible_cpu,
+        "cpu_emulator": sum(cpu_seconds(proc.pid) for proc in emulators) - emulator_cpu,
+        "timings": json.loads(timing.read_text()) if timing.exists() else {"tasks": []},
+    }
 
 
 def per_device_seconds(timings: dict) -> dict[str, float]:
@@ -73,24 +95,46 @@ def per_device_seconds(timings: dict) -> dict[str, float]:
     return totals
 
 
+def task_medians(timings: dict) -> dict[str, float]:
+    """Median seconds of each task (by name) over the hosts it ran on: where a run's time goes."""
+    by_task: dict[str, list[float]] = {}
+    for task in timings["tasks"]:
+        by_task.setdefault(task["task"], []).append(task["seconds"])
+    return {name: round(statistics.median(values), 3) for name, values in by_task.items()}
+
+
+def failures(out: str) -> str:
+    """The failed tasks' lines of a playbook's output (else its end)."""
+    lines = [line for line in out.splitlines() if line.startswith(("fatal:", "failed:"))]
+    return "\n".join(lines) or out[-4000:]
+
+
 def converge(inventory: Path, transport: str, devices: int) -> float:
     """site.yml onto the devices; its wall time."""
-    rc, out, recap, wall, _ = run_playbook(inventory, "site.yml")
-    reached = [host for host, counts in recap.items() if host != "localhost" and counts["ok"]]
-    if rc != 0 or len(reached) != devices:
-        raise RuntimeError(f"site.yml ({transport}) reached {len(reached)} of {devices}:\n{out[-4000:]}")
-    return wall
+    run = run_playbook(inventory, "site.yml")
+    reached = [host for host, counts in run["recap"].items() if host != "localhost" and counts["ok"]]
+    if run["rc"] != 0 or len(reached) != devices:
+        raise RuntimeError(f"site.yml ({transport}), rc {run['rc']}, reached {len(reached)} of {devices}:\n"
+                           f"{failures(run['out'])}")  # fmt: skip
+    return run["wall"]
 
 
-def drift_run(inventory: Path, fork: int, devices: int) -> tuple[float, float]:
-    """One drift.yml run: (wall seconds, median per-device seconds); it must find no drift."""
-    rc, out, _, wall, timings = run_playbook(inventory, "drift.yml", "--forks", str(fork))
-    if rc != 0:
-        raise RuntimeError(f"drift.yml (forks {fork}) failed:\n{out[-4000:]}")
-    seconds = per_device_seconds(timings)
+def drift_run(inventory: Path, fork: int, devices: int, emulators) -> dict:
+    """One drift.yml run, which must find no drift: wall and CPU seconds, the median per-device
+    seconds, and each task's median."""
+    run = run_playbook(inventory, "drift.yml", "--forks", str(fork), emulators=emulators)
+    if run["rc"] != 0:
+        raise RuntimeError(f"drift.yml (forks {fork}) failed:\n{failures(run['out'])}")
+    seconds = per_device_seconds(run["timings"])
     if len(seconds) != devices:
         raise RuntimeError(f"drift.yml timed {len(seconds)} of {devices} devices")
-    return wall, statistics.median(seconds.values())
+    return {
+        "wall": run["wall"],
+        "device": statistics.median(seconds.values()),
+        "cpu_ansible": run["cpu_ansible"],
+        "cpu_emulator": run["cpu_emulator"],
+        "tasks": task_medians(run["timings"]),
+    }
 
 
 def measure(devices: int = 50, forks=(10, 20), runs: int = 3, transports=("netconf", "cli"),
@@ -109,33 +153,39 @@ def measure(devices: int = 50, forks=(10, 20), runs: int = 3, transports=("netco
                 result["converge"][transport] = converge(inventory, transport, devices)
                 for k in range(runs):
                     for fork in forks if k % 2 == 0 else tuple(reversed(forks)):  # alternate the order
-                        wall, device = drift_run(inventory, fork, devices)
-                        entry = result["runs"].setdefault(f"{transport}/{fork}", {"wall": [], "device": []})
-                        entry["wall"].append(wall)
-                        entry["device"].append(device)
-                        print(f"  {transport} forks {fork}: {wall:.1f} s, per device {device:.2f} s")
+                        one = drift_run(inventory, fork, devices, routers.processes)
+                        result["runs"].setdefault(f"{transport}/{fork}", []).append(one)
+                        print(f"  {transport} forks {fork}: {one['wall']:.1f} s, per device "
+                              f"{one['device']:.2f} s, CPU ansible {one['cpu_ansible']:.0f} s, "
+                              f"emulators {one['cpu_emulator']:.0f} s", flush=True)  # fmt: skip
     finally:
         routers.stop()
-    for entry in result["runs"].values():
-        entry["wall_median"] = statistics.median(entry["wall"])
-        entry["device_median"] = statistics.median(entry["device"])
+    result["median"] = {
+        key: {field: statistics.median(r[field] for r in runs_) for field in SUMMED}
+        for key, runs_ in result["runs"].items()
+    }
+    result["load"] = os.getloadavg()
     result["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return result
 
 
 def block(result: dict, command: str) -> str:
     rows = []
-    for key, entry in result["runs"].items():
+    for key, runs in result["runs"].items():
         transport, fork = key.split("/")
-        target = f"≤ {TARGET_S:.0f} s" if fork == "20" else "—"
-        met = "" if fork != "20" else (" (met)" if entry["wall_median"] <= TARGET_S else " (not met)")
-        runs = ", ".join(f"{w:.1f}" for w in entry["wall"])
+        med = result["median"][key]
+        target, met = "—", ""
+        if fork == "20":
+            target = f"≤ {TARGET_S:.0f} s"
+            met = " (met)" if med["wall"] <= TARGET_S else " (not met)"
+        walls = ", ".join(f"{r['wall']:.1f}" for r in runs)
         rows.append(
-            f"| {transport.upper() if transport == 'cli' else 'NETCONF'}, forks {fork} "
-            f"| **{entry['wall_median']:.1f} s**{met} (runs: {runs} s); per device "
-            f"**{entry['device_median']:.2f} s** | {target} |"
+            f"| {'CLI' if transport == 'cli' else 'NETCONF'}, forks {fork} | **{med['wall']:.1f} s**{met} "
+            f"(runs: {walls} s); per device **{med['device']:.2f} s**; "
+            f"CPU: Ansible {med['cpu_ansible']:.0f} s, emulators {med['cpu_emulator']:.0f} s | {target} |"
         )
     converge = ", ".join(f"{t} {s:.1f} s" for t, s in result["converge"].items())
+    load = ", ".join(f"{x:.1f}" for x in result["load"])
     return "\n".join(
         [
             BEGIN,
@@ -146,12 +196,15 @@ def block(result: dict, command: str) -> str:
             f"{result['devices']} emulated IOS-XE 17.x routers (1 LMA + {result['devices'] - 1} MAGs of one "
             f"domain; `tests/emulators/iosxe`, {result['per_process']} routers per emulator process, "
             "real NETCONF over SSH and SSH CLI on 127.0.0.1, libyang-validated store), on the same "
-            "machine as Ansible. Converged with `site.yml` first "
-            f"({converge}); then `playbooks/drift.yml`, which must report no drift, with every device "
-            "pinned to one transport. Wall: `ansible-playbook` from start to exit, validation, grouping "
-            "and summary plays included. Per device: the median over devices of the time in their "
-            "IOS-XE module tasks (open a session, read, compare), from `bench/callback_plugins/"
-            f"task_timing.py`. {result['when']}. This block: `{command}`.",
+            f"machine as Ansible ({os.cpu_count()} cores; load average at the end {load}). Converged "
+            f"with `site.yml` first ({converge}); then `playbooks/drift.yml`, which must report no "
+            "drift, with every device pinned to one transport; medians of the runs. Wall: "
+            "`ansible-playbook` from start to exit, validation, grouping and summary plays included. "
+            "Per device: the median over devices of the time in their two IOS-XE module tasks (domain, "
+            "then MAG or LMA: each opens its own session, reads, compares), from "
+            "`bench/callback_plugins/task_timing.py`. CPU: user + system seconds of `ansible-playbook` "
+            f"with its workers, and of the emulator processes, during the run. {result['when']}. "
+            f"This block: `{command}`.",
             END,
         ]
     )
