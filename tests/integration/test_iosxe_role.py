@@ -4,6 +4,8 @@ configures and saves, a second run changes nothing, drift.yml names exactly the 
 of band with readable diffs, site.yml repairs only those (saving them), verify.yml passes.
 
 No root needed: the routers are emulator processes on 127.0.0.1 (tests/integration/mixed_iosxe.py).
+One router is left on Ansible's default ssh connection: the plays work without
+``ansible_connection: local`` (which the example inventory still recommends).
 The mixed Linux + IOS-XE domain is test_lab_rollout.py's. Tests run in file order.
 """
 
@@ -14,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "inventories" / "lab"))
@@ -46,6 +49,13 @@ def routers(tmp_path_factory):
             groups=mixed_iosxe.inventory_group(started, TRANSPORT),
         )  # fmt: skip
         (inventory / "group_vars" / "all" / "secrets.yml").write_text(f"rtrs_auth_key: {AUTH_KEY}\n")
+        # The plays need no ansible_connection: local (the modules never use Ansible's connection):
+        # xmag2 keeps the default ssh, pointing at its CLI port, with no Python there.
+        hosts = yaml.safe_load((inventory / "hosts.yml").read_text())
+        hosts["all"]["children"]["iosxe"]["hosts"]["xmag2"].update(
+            ansible_connection="ssh", ansible_python_interpreter="/nonexistent/python3"
+        )
+        (inventory / "hosts.yml").write_text(yaml.safe_dump(hosts))
         yield started, inventory
     finally:
         started.stop()
