@@ -69,3 +69,33 @@ def test_discard_changes_cannot_drop_another_sessions_locked_candidate():
         assert "D7" in router.device.get_config("candidate")
         owner.discard_changes()
         assert "D7" not in router.device.get_config("candidate")
+
+
+def test_rfc8525_yang_library_holds_the_same_modules():
+    with Router(hostname="R1") as router, router.netconf_connect() as session:
+        flt = (
+            f'<yang-library xmlns="{YL}"><module-set><name/>'
+            f"<module><name>{MOBILEIP}</name></module></module-set></yang-library>"
+        )
+        root = etree.fromstring(session.get(filter=("subtree", flt)).xml.encode())
+        module_set = root.find(f".//{{{YL}}}module-set")
+        assert module_set.findtext(f"{{{YL}}}name") == "complete"
+        assert [m.findtext(f"{{{YL}}}revision") for m in module_set.iter(f"{{{YL}}}module")] == ["2022-11-01"]
+        everything = etree.fromstring(
+            session.get(filter=("subtree", f'<yang-library xmlns="{YL}"/>')).xml.encode()
+        )
+        implemented = everything.findall(f".//{{{YL}}}module-set/{{{YL}}}module")
+        import_only = everything.findall(f".//{{{YL}}}module-set/{{{YL}}}import-only-module")
+        state = etree.fromstring(session.get(filter=("subtree", modules_state_filter())).xml.encode())
+
+        def names(modules, conformance=None):
+            return {
+                m.findtext(f"{{{YL}}}name")
+                for m in modules
+                if m.findtext(f"{{{YL}}}name")
+                and conformance in (None, m.findtext(f"{{{YL}}}conformance-type"))
+            }
+
+        modules = list(state.iter(f"{{{YL}}}module"))
+        assert names(implemented) == names(modules, "implement")
+        assert names(import_only) == names(modules, "import")

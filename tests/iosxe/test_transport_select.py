@@ -15,6 +15,11 @@ from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe.transport
     DeviceError,
     open_transport,
 )
+from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe.transport_netconf import (
+    MODULES_STATE_FILTER,
+    YANG_LIBRARY_FILTER,
+    NetconfTransport,
+)
 
 
 def closed_port() -> int:
@@ -64,6 +69,16 @@ def test_auto_picks_netconf_when_the_model_is_offered_else_cli(iosxe_router_fact
         assert session.name == chosen
         assert why in session.reason
         assert "3600" in session.get_config("mag")
+
+
+@pytest.mark.parametrize("tree", ["modules-state", "yang-library"])
+def test_either_yang_library_tree_finds_the_model(iosxe_router_factory, tree):
+    """auto asks RFC 7895's tree first; RFC 8525's is the fallback. Both are read the same way."""
+    flt = {"modules-state": MODULES_STATE_FILTER, "yang-library": YANG_LIBRARY_FILTER}[tree]
+    for release, offered in (("17.18.1", True), ("16.9.3", False)):
+        router = iosxe_router_factory(hostname="R1", release=release)
+        with NetconfTransport.connect(params_for(router)) as session:
+            assert session._library_lists_model(flt) is offered
 
 
 def test_netconf_without_the_model_is_unsupported(iosxe_router_factory):

@@ -20,32 +20,53 @@ from .subtree import subtree_filter
 NS = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
 YANG_SET_FILES = {"17.18.1": "17181-yang-set-c8000v.xml"}
 
-# The part of the RFC 7895 schema the subtree filter needs: which nodes are lists and their keys.
-_MODULE = SchemaNode(
-    "module",
-    NS,
-    "list",
-    ("name", "revision"),
-    _children={
-        (NS, leaf): SchemaNode(leaf, NS, "leaf", _children={})
-        for leaf in ("name", "revision", "schema", "namespace", "conformance-type", "feature")
-    },
-)
-ROOT = SchemaNode(
+
+def _leaf(name: str) -> SchemaNode:
+    return SchemaNode(name, NS, "leaf", _children={})
+
+
+def _node(name: str, kind: str, keys=(), children=()) -> SchemaNode:
+    return SchemaNode(name, NS, kind, tuple(keys), _children={(NS, c.name): c for c in children})
+
+
+# The part of the two schemas the subtree filter needs: which nodes are lists, and their keys.
+_OLD_MODULE_LEAVES = ("name", "revision", "schema", "namespace", "conformance-type", "feature")
+_NEW_MODULE_LEAVES = ("name", "revision", "namespace")
+ROOT = _node(
     "data",
-    "",
     "container",
-    _children={
-        (NS, "modules-state"): SchemaNode(
+    children=[
+        _node(
             "modules-state",
-            NS,
             "container",
-            _children={
-                (NS, "module"): _MODULE,
-                (NS, "module-set-id"): SchemaNode("module-set-id", NS, "leaf"),
-            },
-        )
-    },
+            children=[
+                _node("module", "list", ("name", "revision"), [_leaf(x) for x in _OLD_MODULE_LEAVES]),
+                _leaf("module-set-id"),
+            ],
+        ),
+        _node(
+            "yang-library",
+            "container",
+            children=[
+                _leaf("content-id"),
+                _node(
+                    "module-set",
+                    "list",
+                    ("name",),
+                    [
+                        _leaf("name"),
+                        _node("module", "list", ("name",), [_leaf(x) for x in _NEW_MODULE_LEAVES]),
+                        _node(
+                            "import-only-module",
+                            "list",
+                            ("name", "revision"),
+                            [_leaf(x) for x in _NEW_MODULE_LEAVES],
+                        ),
+                    ],
+                ),
+            ],
+        ),
+    ],
 )
 
 
@@ -74,18 +95,36 @@ def _from_capabilities(capabilities: list[str]):
     return state
 
 
+def _yang_library(state):
+    """RFC 8525's shape of an RFC 7895 module list: implemented modules and import-only ones."""
+    library = etree.Element(f"{{{NS}}}yang-library", nsmap={None: NS})
+    module_set = etree.SubElement(library, f"{{{NS}}}module-set")
+    etree.SubElement(module_set, f"{{{NS}}}name").text = "complete"
+    for module in state.iterfind(f"{{{NS}}}module"):
+        if not module.findtext(f"{{{NS}}}name"):
+            continue  # the 17.18.1 capture has two entries without a name (tailf kicker, progress)
+        implemented = module.findtext(f"{{{NS}}}conformance-type") == "implement"
+        entry = etree.SubElement(module_set, f"{{{NS}}}{'module' if implemented else 'import-only-module'}")
+        for leaf in _NEW_MODULE_LEAVES:
+            etree.SubElement(entry, f"{{{NS}}}{leaf}").text = module.findtext(f"{{{NS}}}{leaf}") or ""
+    etree.SubElement(library, f"{{{NS}}}content-id").text = state.findtext(f"{{{NS}}}module-set-id") or ""
+    return library
+
+
 @functools.lru_cache(maxsize=8)
-def _modules_state(release: str, capabilities: tuple[str, ...]) -> bytes:
+def _library_data(release: str, capabilities: tuple[str, ...]) -> bytes:
+    """Both trees of the release, serialised (each <get> filters its own parsed copy)."""
     state = _captured(release)
     if state is None:
         state = _from_capabilities(list(capabilities))
-    return etree.tostring(state)
+    data = etree.Element("data")
+    data.extend([state, _yang_library(state)])
+    return etree.tostring(data)
 
 
 def select(filter_elem, release: str, capabilities) -> list:
     """The yang-library nodes a <get> subtree filter selects (top-level elements)."""
-    data = etree.Element("data")
-    data.append(etree.fromstring(_modules_state(release, tuple(capabilities))))
+    data = etree.fromstring(_library_data(release, tuple(capabilities)))
     return list(subtree_filter(data, filter_elem, ROOT))
 
 
