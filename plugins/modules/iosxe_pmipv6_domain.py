@@ -292,9 +292,411 @@ options:
 """
 
 EXAMPLES = r"""
-- name: placeholder
+# Using merged
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+# ipv6 mobile pmipv6-domain campus
+#  encap gre-ipv6
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+#  mag mag1
+#   ipv6-address 2001:db8:c::11
+
+- name: Merge a second MAG, replay protection and a mobile-node profile into the domain
+  netmobility.pmipv6.iosxe_pmipv6_domain:
+    config:
+      - name: campus
+        replay_window: 10
+        mags:
+          - name: mag2
+            ipv6_address: "2001:db8:c::12"
+        nais:
+          - name: '@campus.example'
+            lma: lma1
+            network: net1
+            service: ipv6
+    state: merged
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - ipv6 mobile pmipv6-domain campus
+# - replay-protection timestamp window 10
+# - mag mag2
+# - ipv6-address 2001:db8:c::12
+# - exit
+# - nai @campus.example
+# - lma lma1
+# - network net1
+# - service ipv6
+# - exit
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-domain>
+#           <domain>campus</domain>
+#           <domain-options>
+#             <replay-protection>
+#               <timestamp>
+#                 <window>10</window>
+#               </timestamp>
+#             </replay-protection>
+#             <mag>
+#               <identifier>mag2</identifier>
+#               <ipv6-address>2001:db8:c::12</ipv6-address>
+#             </mag>
+#             <nai>
+#               <realm>@campus.example</realm>
+#               <lma>lma1</lma>
+#               <network>net1</network>
+#               <service>
+#                 <service-type>ipv6</service-type>
+#               </service>
+#             </nai>
+#           </domain-options>
+#         </pmipv6-domain>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+# ipv6 mobile pmipv6-domain campus
+#  encap gre-ipv6
+#  replay-protection timestamp window 10
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+#  mag mag1
+#   ipv6-address 2001:db8:c::11
+#  mag mag2
+#   ipv6-address 2001:db8:c::12
+#  nai @campus.example
+#   lma lma1
+#   network net1
+#   service ipv6
+
+
+# Using replaced
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+# ipv6 mobile pmipv6-domain campus
+#  encap gre-ipv6
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+#  mag mag1
+#   ipv6-address 2001:db8:c::11
+
+- name: "Replace the domain: only these LMAs and MAGs, authentication on"
+  netmobility.pmipv6.iosxe_pmipv6_domain:
+    config:
+      - name: campus
+        encap: gre-ipv6
+        auth_option:
+          spi: 256
+          key:
+            ascii: change-me
+        lmas:
+          - name: lma1
+            ipv6_address: "2001:db8:c::1"
+        mags:
+          - name: mag1
+            ipv6_address: "2001:db8:c::11"
+    state: replaced
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - ipv6 mobile pmipv6-domain campus
+# - auth-option spi decimal 256 key ascii ********
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-domain>
+#           <domain>campus</domain>
+#           <domain-options>
+#             <auth-option>
+#               <spi>
+#                 <decimal>256</decimal>
+#                 <key>
+#                   <key-opts>
+#                     <ascii>********</ascii>
+#                   </key-opts>
+#                 </key>
+#               </spi>
+#             </auth-option>
+#           </domain-options>
+#         </pmipv6-domain>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+# ipv6 mobile pmipv6-domain campus
+#  auth-option spi decimal 256 key ascii change-me
+#  encap gre-ipv6
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+#  mag mag1
+#   ipv6-address 2001:db8:c::11
+
+
+# Using overridden
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+# ipv6 mobile pmipv6-domain campus
+#  encap gre-ipv6
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+#  mag mag1
+#   ipv6-address 2001:db8:c::11
+
+- name: "Override: the router's PMIPv6 domain is exactly this one"
+  netmobility.pmipv6.iosxe_pmipv6_domain:
+    config:
+      - name: campus
+        encap: gre-ipv6
+        lmas:
+          - name: lma1
+            ipv6_address: "2001:db8:c::1"
+    state: overridden
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - ipv6 mobile pmipv6-domain campus
+# - no mag mag1
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-domain>
+#           <domain>campus</domain>
+#           <domain-options>
+#             <mag nc:operation="remove">
+#               <identifier>mag1</identifier>
+#             </mag>
+#           </domain-options>
+#         </pmipv6-domain>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+# ipv6 mobile pmipv6-domain campus
+#  encap gre-ipv6
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+
+
+# Using deleted
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+# ipv6 mobile pmipv6-domain campus
+#  encap gre-ipv6
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+#  mag mag1
+#   ipv6-address 2001:db8:c::11
+
+- name: Delete the domain
+  netmobility.pmipv6.iosxe_pmipv6_domain:
+    config:
+      - name: campus
+    state: deleted
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - no ipv6 mobile pmipv6-domain campus
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-domain nc:operation="remove">
+#           <domain>campus</domain>
+#         </pmipv6-domain>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+
+
+# Using gathered
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-domain
+# ipv6 mobile pmipv6-domain campus
+#  encap gre-ipv6
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+#  mag mag1
+#   ipv6-address 2001:db8:c::11
+
+- name: Read the domain configuration into the model
   netmobility.pmipv6.iosxe_pmipv6_domain:
     state: gathered
+
+# Task Output
+# -----------
+#
+# gathered:
+#   - name: campus
+#     encap: gre-ipv6
+#     lmas:
+#       - name: lma1
+#         ipv6_address: "2001:db8:c::1"
+#     mags:
+#       - name: mag1
+#         ipv6_address: "2001:db8:c::11"
+
+
+# Using rendered (no connection)
+
+- name: Show the running-config lines and NETCONF payload of a config
+  netmobility.pmipv6.iosxe_pmipv6_domain:
+    config:
+      - name: campus
+        encap: gre-ipv6
+        lmas:
+          - name: lma1
+            ipv6_address: "2001:db8:c::1"
+    state: rendered
+
+# Task Output
+# -----------
+#
+# rendered:
+# - ipv6 mobile pmipv6-domain campus
+# - " encap gre-ipv6"
+# - " lma lma1"
+# - "  ipv6-address 2001:db8:c::1"
+#
+# xml: (the same as a NETCONF <config>, merge)
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-domain>
+#           <domain>campus</domain>
+#           <domain-options>
+#             <encap>
+#               <encap_type>gre-ipv6</encap_type>
+#             </encap>
+#             <lma>
+#               <identifier>lma1</identifier>
+#               <ipv6-address>2001:db8:c::1</ipv6-address>
+#             </lma>
+#           </domain-options>
+#         </pmipv6-domain>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+
+
+# Using parsed (no connection)
+
+# parsed.cfg:
+# ipv6 mobile pmipv6-domain campus
+#  encap gre-ipv6
+#  lma lma1
+#   ipv6-address 2001:db8:c::1
+
+- name: Turn saved running-config text into the model
+  netmobility.pmipv6.iosxe_pmipv6_domain:
+    running_config: "{{ lookup('ansible.builtin.file', 'parsed.cfg') }}"
+    state: parsed
+
+# Task Output
+# -----------
+#
+# parsed:
+#   - name: campus
+#     encap: gre-ipv6
+#     lmas:
+#       - name: lma1
+#         ipv6_address: "2001:db8:c::1"
+
+
+# Drift check: check mode with --diff sends nothing to the device and shows the change as
+# running-config text in the diff (the same diff the real run then applies)
+
+- name: Would the domain change?
+  netmobility.pmipv6.iosxe_pmipv6_domain:
+    config: "{{ iosxe_domain_config }}"
+    state: replaced
+  check_mode: true
+  diff: true
+
+# Over the CLI only, saving the configuration when it changed, with every module of the
+# collection's iosxe action group sharing the settings
+
+- name: IOS-XE PMIPv6 over the CLI
+  module_defaults:
+    group/netmobility.pmipv6.iosxe:
+      transport: cli
+      save_when: modified
+      command_timeout: 30
+  block:
+    - name: Configure the domain
+      netmobility.pmipv6.iosxe_pmipv6_domain:
+        config: "{{ iosxe_domain_config }}"
 """
 
 RETURN = r"""
@@ -303,7 +705,15 @@ before:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: campus
+      encap: gre-ipv6
+      lmas:
+        - name: lma1
+          ipv6_address: "2001:db8:c::1"
+      mags:
+        - name: mag1
+          ipv6_address: "2001:db8:c::11"
 after:
   description:
     - The entries after the task, in the model (keys masked). In check mode, what they would be.
@@ -311,13 +721,39 @@ after:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: campus
+      encap: gre-ipv6
+      replay_window: 10
+      lmas:
+        - name: lma1
+          ipv6_address: "2001:db8:c::1"
+      mags:
+        - name: mag1
+          ipv6_address: "2001:db8:c::11"
+        - name: mag2
+          ipv6_address: "2001:db8:c::12"
+      nais:
+        - name: '@campus.example'
+          lma: lma1
+          network: net1
+          service: ipv6
 commands:
   description: The configuration lines sent (or, in check mode, that would be sent); empty when unchanged.
   returned: when the CLI transport was used for an action state
   type: list
   elements: str
-  sample: []
+  sample:
+    - ipv6 mobile pmipv6-domain campus
+    - replay-protection timestamp window 10
+    - mag mag2
+    - "ipv6-address 2001:db8:c::12"
+    - exit
+    - nai @campus.example
+    - lma lma1
+    - network net1
+    - service ipv6
+    - exit
 xml:
   description:
     - With an action state over NETCONF, the C(<config>) payload of the edit-config sent (or that would be
@@ -330,19 +766,61 @@ rendered:
   returned: when O(state=rendered)
   type: list
   elements: str
-  sample: []
+  sample:
+    - ipv6 mobile pmipv6-domain campus
+    - replay-protection timestamp window 10
+    - mag mag2
+    - "ipv6-address 2001:db8:c::12"
+    - exit
+    - nai @campus.example
+    - lma lma1
+    - network net1
+    - service ipv6
+    - exit
 gathered:
   description: The resource's entries read from the device, in the model (keys masked).
   returned: when O(state=gathered)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: campus
+      encap: gre-ipv6
+      replay_window: 10
+      lmas:
+        - name: lma1
+          ipv6_address: "2001:db8:c::1"
+      mags:
+        - name: mag1
+          ipv6_address: "2001:db8:c::11"
+        - name: mag2
+          ipv6_address: "2001:db8:c::12"
+      nais:
+        - name: '@campus.example'
+          lma: lma1
+          network: net1
+          service: ipv6
 parsed:
   description: The entries parsed from O(running_config), in the model (keys masked).
   returned: when O(state=parsed)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: campus
+      encap: gre-ipv6
+      replay_window: 10
+      lmas:
+        - name: lma1
+          ipv6_address: "2001:db8:c::1"
+      mags:
+        - name: mag1
+          ipv6_address: "2001:db8:c::11"
+        - name: mag2
+          ipv6_address: "2001:db8:c::12"
+      nais:
+        - name: '@campus.example'
+          lma: lma1
+          network: net1
+          service: ipv6
 diff:
   description:
     - With C(--diff), the resource's configuration before and after as running-config text (keys masked).

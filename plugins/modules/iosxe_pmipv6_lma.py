@@ -450,9 +450,450 @@ options:
 """
 
 EXAMPLES = r"""
-- name: placeholder
+# Using merged
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+# ipv6 mobile pmipv6-lma lma1 domain campus
+#  address ipv6 2001:db8:c::1
+#  mag mag1 campus
+#   ipv6-address 2001:db8:c::11
+#   encap gre-ipv6
+#  network net1
+#   pool ipv6 hnp-pool pfxlen 64
+
+- name: Merge a second MAG, binding cache limits and a RAT priority into the LMA
+  netmobility.pmipv6.iosxe_pmipv6_lma:
+    config:
+      - name: lma1
+        domain: campus
+        bce:
+          lifetime: 1200
+          maximum: 64000
+        rats:
+          - name: WLAN
+            priority: 10
+        mags:
+          - name: mag2
+            domain: campus
+            ipv6_address: "2001:db8:c::12"
+            encap: gre-ipv6
+    state: merged
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - ipv6 mobile pmipv6-lma lma1 domain campus
+# - bce lifetime 1200
+# - bce maximum 64000
+# - rat WLAN priority 10
+# - mag mag2 campus
+# - ipv6-address 2001:db8:c::12
+# - encap gre-ipv6
+# - exit
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-lma>
+#           <lma-name>lma1</lma-name>
+#           <domain>campus</domain>
+#           <bce>
+#             <lifetime>1200</lifetime>
+#             <maximum>64000</maximum>
+#           </bce>
+#           <rat>
+#             <rat-type>WLAN</rat-type>
+#             <priority>10</priority>
+#           </rat>
+#           <mag>
+#             <mag-id>mag2</mag-id>
+#             <domain-name>campus</domain-name>
+#             <ipv6-address>2001:db8:c::12</ipv6-address>
+#             <encap>
+#               <gre-ipv6/>
+#             </encap>
+#           </mag>
+#         </pmipv6-lma>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+# ipv6 mobile pmipv6-lma lma1 domain campus
+#  address ipv6 2001:db8:c::1
+#  bce lifetime 1200
+#  bce maximum 64000
+#  rat WLAN priority 10
+#  mag mag1 campus
+#   ipv6-address 2001:db8:c::11
+#   encap gre-ipv6
+#  mag mag2 campus
+#   ipv6-address 2001:db8:c::12
+#   encap gre-ipv6
+#  network net1
+#   pool ipv6 hnp-pool pfxlen 64
+
+
+# Using replaced
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+# ipv6 mobile pmipv6-lma lma1 domain campus
+#  address ipv6 2001:db8:c::1
+#  mag mag1 campus
+#   ipv6-address 2001:db8:c::11
+#   encap gre-ipv6
+#  network net1
+#   pool ipv6 hnp-pool pfxlen 64
+
+- name: "Replace the LMA: exactly these MAGs and networks"
+  netmobility.pmipv6.iosxe_pmipv6_lma:
+    config:
+      - name: lma1
+        domain: campus
+        address:
+          ipv6:
+            - "2001:db8:c::1"
+        mags:
+          - name: mag1
+            domain: campus
+            ipv6_address: "2001:db8:c::11"
+            encap: gre-ipv6
+        networks:
+          - name: net1
+            pool_ipv6:
+              name: hnp-pool
+              pfxlen: 64
+          - name: net2
+            pool_ipv6:
+              name: hnp-pool2
+              pfxlen: 64
+    state: replaced
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - ipv6 mobile pmipv6-lma lma1 domain campus
+# - network net2
+# - pool ipv6 hnp-pool2 pfxlen 64
+# - exit
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-lma>
+#           <lma-name>lma1</lma-name>
+#           <domain>campus</domain>
+#           <network>
+#             <nw-name>net2</nw-name>
+#             <pool>
+#               <ipv6>
+#                 <name>hnp-pool2</name>
+#                 <pfxlen>64</pfxlen>
+#               </ipv6>
+#             </pool>
+#           </network>
+#         </pmipv6-lma>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+# ipv6 mobile pmipv6-lma lma1 domain campus
+#  address ipv6 2001:db8:c::1
+#  mag mag1 campus
+#   ipv6-address 2001:db8:c::11
+#   encap gre-ipv6
+#  network net1
+#   pool ipv6 hnp-pool pfxlen 64
+#  network net2
+#   pool ipv6 hnp-pool2 pfxlen 64
+
+
+# Using overridden
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+# ipv6 mobile pmipv6-lma lma1 domain campus
+#  address ipv6 2001:db8:c::1
+#  mag mag1 campus
+#   ipv6-address 2001:db8:c::11
+#   encap gre-ipv6
+#  network net1
+#   pool ipv6 hnp-pool pfxlen 64
+
+- name: "Override: this router's only LMA is lma2"
+  netmobility.pmipv6.iosxe_pmipv6_lma:
+    config:
+      - name: lma2
+        domain: campus
+        address:
+          ipv6:
+            - "2001:db8:c::2"
+    state: overridden
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - no ipv6 mobile pmipv6-lma lma1 domain campus
+# - ipv6 mobile pmipv6-lma lma2 domain campus
+# - address ipv6 2001:db8:c::2
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-lma nc:operation="remove">
+#           <lma-name>lma1</lma-name>
+#           <domain>campus</domain>
+#         </pmipv6-lma>
+#         <pmipv6-lma>
+#           <lma-name>lma2</lma-name>
+#           <domain>campus</domain>
+#           <address>
+#             <ipv6>
+#               <address>2001:db8:c::2</address>
+#             </ipv6>
+#           </address>
+#         </pmipv6-lma>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+# ipv6 mobile pmipv6-lma lma2 domain campus
+#  address ipv6 2001:db8:c::2
+
+
+# Using deleted
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+# ipv6 mobile pmipv6-lma lma1 domain campus
+#  address ipv6 2001:db8:c::1
+#  mag mag1 campus
+#   ipv6-address 2001:db8:c::11
+#   encap gre-ipv6
+#  network net1
+#   pool ipv6 hnp-pool pfxlen 64
+
+- name: Delete every LMA of the router (no config)
+  netmobility.pmipv6.iosxe_pmipv6_lma:
+    state: deleted
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - no ipv6 mobile pmipv6-lma lma1 domain campus
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-lma nc:operation="remove">
+#           <lma-name>lma1</lma-name>
+#           <domain>campus</domain>
+#         </pmipv6-lma>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+
+
+# Using gathered
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-lma
+# ipv6 mobile pmipv6-lma lma1 domain campus
+#  address ipv6 2001:db8:c::1
+#  mag mag1 campus
+#   ipv6-address 2001:db8:c::11
+#   encap gre-ipv6
+#  network net1
+#   pool ipv6 hnp-pool pfxlen 64
+
+- name: Read the lma configuration into the model
   netmobility.pmipv6.iosxe_pmipv6_lma:
     state: gathered
+
+# Task Output
+# -----------
+#
+# gathered:
+#   - name: lma1
+#     domain: campus
+#     address:
+#       ipv6:
+#         - "2001:db8:c::1"
+#     mags:
+#       - name: mag1
+#         domain: campus
+#         ipv6_address: "2001:db8:c::11"
+#         encap: gre-ipv6
+#     networks:
+#       - name: net1
+#         pool_ipv6:
+#           name: hnp-pool
+#           pfxlen: 64
+
+
+# Using rendered (no connection)
+
+- name: Show the running-config lines and NETCONF payload of a config
+  netmobility.pmipv6.iosxe_pmipv6_lma:
+    config:
+      - name: lma1
+        domain: campus
+        address:
+          ipv6:
+            - "2001:db8:c::1"
+        networks:
+          - name: net1
+            pool_ipv6:
+              name: hnp-pool
+              pfxlen: 64
+    state: rendered
+
+# Task Output
+# -----------
+#
+# rendered:
+# - ipv6 mobile pmipv6-lma lma1 domain campus
+# - " address ipv6 2001:db8:c::1"
+# - " network net1"
+# - "  pool ipv6 hnp-pool pfxlen 64"
+#
+# xml: (the same as a NETCONF <config>, merge)
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-lma>
+#           <lma-name>lma1</lma-name>
+#           <domain>campus</domain>
+#           <address>
+#             <ipv6>
+#               <address>2001:db8:c::1</address>
+#             </ipv6>
+#           </address>
+#           <network>
+#             <nw-name>net1</nw-name>
+#             <pool>
+#               <ipv6>
+#                 <name>hnp-pool</name>
+#                 <pfxlen>64</pfxlen>
+#               </ipv6>
+#             </pool>
+#           </network>
+#         </pmipv6-lma>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+
+
+# Using parsed (no connection)
+
+# parsed.cfg:
+# ipv6 mobile pmipv6-lma lma1 domain campus
+#  address ipv6 2001:db8:c::1
+#  network net1
+#   pool ipv6 hnp-pool pfxlen 64
+
+- name: Turn saved running-config text into the model
+  netmobility.pmipv6.iosxe_pmipv6_lma:
+    running_config: "{{ lookup('ansible.builtin.file', 'parsed.cfg') }}"
+    state: parsed
+
+# Task Output
+# -----------
+#
+# parsed:
+#   - name: lma1
+#     domain: campus
+#     address:
+#       ipv6:
+#         - "2001:db8:c::1"
+#     networks:
+#       - name: net1
+#         pool_ipv6:
+#           name: hnp-pool
+#           pfxlen: 64
+
+
+# Drift check: check mode with --diff sends nothing to the device and shows the change as
+# running-config text in the diff (the same diff the real run then applies)
+
+- name: Would the lma change?
+  netmobility.pmipv6.iosxe_pmipv6_lma:
+    config: "{{ iosxe_lma_config }}"
+    state: replaced
+  check_mode: true
+  diff: true
+
+# Over the CLI only, saving the configuration when it changed, with every module of the
+# collection's iosxe action group sharing the settings
+
+- name: IOS-XE PMIPv6 over the CLI
+  module_defaults:
+    group/netmobility.pmipv6.iosxe:
+      transport: cli
+      save_when: modified
+      command_timeout: 30
+  block:
+    - name: Configure the lma
+      netmobility.pmipv6.iosxe_pmipv6_lma:
+        config: "{{ iosxe_lma_config }}"
 """
 
 RETURN = r"""
@@ -461,7 +902,22 @@ before:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: lma1
+      domain: campus
+      address:
+        ipv6:
+          - "2001:db8:c::1"
+      mags:
+        - name: mag1
+          domain: campus
+          ipv6_address: "2001:db8:c::11"
+          encap: gre-ipv6
+      networks:
+        - name: net1
+          pool_ipv6:
+            name: hnp-pool
+            pfxlen: 64
 after:
   description:
     - The entries after the task, in the model (keys masked). In check mode, what they would be.
@@ -469,13 +925,46 @@ after:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: lma1
+      domain: campus
+      address:
+        ipv6:
+          - "2001:db8:c::1"
+      bce:
+        lifetime: 1200
+        maximum: 64000
+      rats:
+        - name: WLAN
+          priority: 10
+      mags:
+        - name: mag1
+          domain: campus
+          ipv6_address: "2001:db8:c::11"
+          encap: gre-ipv6
+        - name: mag2
+          domain: campus
+          ipv6_address: "2001:db8:c::12"
+          encap: gre-ipv6
+      networks:
+        - name: net1
+          pool_ipv6:
+            name: hnp-pool
+            pfxlen: 64
 commands:
   description: The configuration lines sent (or, in check mode, that would be sent); empty when unchanged.
   returned: when the CLI transport was used for an action state
   type: list
   elements: str
-  sample: []
+  sample:
+    - ipv6 mobile pmipv6-lma lma1 domain campus
+    - bce lifetime 1200
+    - bce maximum 64000
+    - rat WLAN priority 10
+    - mag mag2 campus
+    - "ipv6-address 2001:db8:c::12"
+    - encap gre-ipv6
+    - exit
 xml:
   description:
     - With an action state over NETCONF, the C(<config>) payload of the edit-config sent (or that would be
@@ -488,19 +977,77 @@ rendered:
   returned: when O(state=rendered)
   type: list
   elements: str
-  sample: []
+  sample:
+    - ipv6 mobile pmipv6-lma lma1 domain campus
+    - bce lifetime 1200
+    - bce maximum 64000
+    - rat WLAN priority 10
+    - mag mag2 campus
+    - "ipv6-address 2001:db8:c::12"
+    - encap gre-ipv6
+    - exit
 gathered:
   description: The resource's entries read from the device, in the model (keys masked).
   returned: when O(state=gathered)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: lma1
+      domain: campus
+      address:
+        ipv6:
+          - "2001:db8:c::1"
+      bce:
+        lifetime: 1200
+        maximum: 64000
+      rats:
+        - name: WLAN
+          priority: 10
+      mags:
+        - name: mag1
+          domain: campus
+          ipv6_address: "2001:db8:c::11"
+          encap: gre-ipv6
+        - name: mag2
+          domain: campus
+          ipv6_address: "2001:db8:c::12"
+          encap: gre-ipv6
+      networks:
+        - name: net1
+          pool_ipv6:
+            name: hnp-pool
+            pfxlen: 64
 parsed:
   description: The entries parsed from O(running_config), in the model (keys masked).
   returned: when O(state=parsed)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: lma1
+      domain: campus
+      address:
+        ipv6:
+          - "2001:db8:c::1"
+      bce:
+        lifetime: 1200
+        maximum: 64000
+      rats:
+        - name: WLAN
+          priority: 10
+      mags:
+        - name: mag1
+          domain: campus
+          ipv6_address: "2001:db8:c::11"
+          encap: gre-ipv6
+        - name: mag2
+          domain: campus
+          ipv6_address: "2001:db8:c::12"
+          encap: gre-ipv6
+      networks:
+        - name: net1
+          pool_ipv6:
+            name: hnp-pool
+            pfxlen: 64
 diff:
   description:
     - With C(--diff), the resource's configuration before and after as running-config text (keys masked).

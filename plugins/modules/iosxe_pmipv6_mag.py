@@ -435,9 +435,468 @@ options:
 """
 
 EXAMPLES = r"""
-- name: placeholder
+# Using merged
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+# ipv6 mobile pmipv6-mag mag1 domain campus
+#  address ipv6 2001:db8:c::11
+#  interface GigabitEthernet0/0/1
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+- name: Merge binding timers, heartbeat and a second access interface into the MAG
+  netmobility.pmipv6.iosxe_pmipv6_mag:
+    config:
+      - name: mag1
+        domain: campus
+        interfaces:
+          - GigabitEthernet0/0/2
+        binding:
+          lifetime: 1200
+          refresh_time: 300
+        heartbeat:
+          interval: 30
+          retries: 3
+          timeout: 5
+    state: merged
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - ipv6 mobile pmipv6-mag mag1 domain campus
+# - binding lifetime 1200
+# - heartbeat interval 30 retries 3 timeout 5
+# - interface GigabitEthernet0/0/2
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-mag>
+#           <mag-name>mag1</mag-name>
+#           <domain>campus</domain>
+#           <binding>
+#             <lifetime>1200</lifetime>
+#           </binding>
+#           <heartbeat-default>
+#             <heartbeat>
+#               <interval>30</interval>
+#               <retries>3</retries>
+#               <timeout>5</timeout>
+#             </heartbeat>
+#           </heartbeat-default>
+#           <interface>
+#             <interface-name>GigabitEthernet0/0/2</interface-name>
+#           </interface>
+#         </pmipv6-mag>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+# ipv6 mobile pmipv6-mag mag1 domain campus
+#  address ipv6 2001:db8:c::11
+#  binding lifetime 1200
+#  heartbeat interval 30 retries 3 timeout 5
+#  interface GigabitEthernet0/0/1
+#  interface GigabitEthernet0/0/2
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+
+# Using replaced
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+# ipv6 mobile pmipv6-mag mag1 domain campus
+#  address ipv6 2001:db8:c::11
+#  interface GigabitEthernet0/0/1
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+- name: "Replace the MAG: exactly these settings (other options go back to the device defaults)"
+  netmobility.pmipv6.iosxe_pmipv6_mag:
+    config:
+      - name: mag1
+        domain: campus
+        address:
+          ipv6: "2001:db8:c::11"
+        interfaces:
+          - GigabitEthernet0/0/3
+        role: LTE
+        lmas:
+          - name: lma1
+            domain: campus
+            ipv6_addresses:
+              - "2001:db8:c::1"
+            encap: gre-ipv6
+    state: replaced
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - ipv6 mobile pmipv6-mag mag1 domain campus
+# - role LTE
+# - interface GigabitEthernet0/0/3
+# - no interface GigabitEthernet0/0/1
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-mag>
+#           <mag-name>mag1</mag-name>
+#           <domain>campus</domain>
+#           <role>LTE</role>
+#           <interface nc:operation="remove">
+#             <interface-name>GigabitEthernet0/0/1</interface-name>
+#           </interface>
+#           <interface>
+#             <interface-name>GigabitEthernet0/0/3</interface-name>
+#           </interface>
+#         </pmipv6-mag>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+# ipv6 mobile pmipv6-mag mag1 domain campus
+#  address ipv6 2001:db8:c::11
+#  role LTE
+#  interface GigabitEthernet0/0/3
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+
+# Using overridden
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+# ipv6 mobile pmipv6-mag mag1 domain campus
+#  address ipv6 2001:db8:c::11
+#  interface GigabitEthernet0/0/1
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+- name: "Override: this router's only MAG is mag1b (mag1 is removed)"
+  netmobility.pmipv6.iosxe_pmipv6_mag:
+    config:
+      - name: mag1b
+        domain: campus
+        address:
+          ipv6: "2001:db8:c::11"
+        interfaces:
+          - GigabitEthernet0/0/1
+        lmas:
+          - name: lma1
+            domain: campus
+            ipv6_addresses:
+              - "2001:db8:c::1"
+            encap: gre-ipv6
+    state: overridden
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - no ipv6 mobile pmipv6-mag mag1 domain campus
+# - ipv6 mobile pmipv6-mag mag1b domain campus
+# - address ipv6 2001:db8:c::11
+# - interface GigabitEthernet0/0/1
+# - lma lma1 campus
+# - ipv6-address 2001:db8:c::1
+# - encap gre-ipv6
+# - exit
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-mag nc:operation="remove">
+#           <mag-name>mag1</mag-name>
+#           <domain>campus</domain>
+#         </pmipv6-mag>
+#         <pmipv6-mag>
+#           <mag-name>mag1b</mag-name>
+#           <domain>campus</domain>
+#           <address>
+#             <static>
+#               <ipv6>2001:db8:c::11</ipv6>
+#             </static>
+#           </address>
+#           <interface>
+#             <interface-name>GigabitEthernet0/0/1</interface-name>
+#           </interface>
+#           <lma>
+#             <lma-id>lma1</lma-id>
+#             <domain>campus</domain>
+#             <ipv6-address>2001:db8:c::1</ipv6-address>
+#             <encap>
+#               <gre-ipv6/>
+#             </encap>
+#           </lma>
+#         </pmipv6-mag>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+# ipv6 mobile pmipv6-mag mag1b domain campus
+#  address ipv6 2001:db8:c::11
+#  interface GigabitEthernet0/0/1
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+
+# Using deleted
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+# ipv6 mobile pmipv6-mag mag1 domain campus
+#  address ipv6 2001:db8:c::11
+#  interface GigabitEthernet0/0/1
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+- name: Delete the MAG
+  netmobility.pmipv6.iosxe_pmipv6_mag:
+    config:
+      - name: mag1
+        domain: campus
+    state: deleted
+
+# Task Output (transport cli)
+# ---------------------------
+#
+# commands:
+# - no ipv6 mobile pmipv6-mag mag1 domain campus
+#
+# The same task over NETCONF sends this edit-config payload (result key xml):
+#
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-mag nc:operation="remove">
+#           <mag-name>mag1</mag-name>
+#           <domain>campus</domain>
+#         </pmipv6-mag>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+#
+# before / after: the entries as in the config option (see RETURN)
+#
+# After state:
+# ------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+
+
+# Using gathered
+#
+# Before state:
+# -------------
+#
+# router#show running-config | section ^ipv6 mobile pmipv6-mag
+# ipv6 mobile pmipv6-mag mag1 domain campus
+#  address ipv6 2001:db8:c::11
+#  interface GigabitEthernet0/0/1
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+- name: Read the mag configuration into the model
   netmobility.pmipv6.iosxe_pmipv6_mag:
     state: gathered
+
+# Task Output
+# -----------
+#
+# gathered:
+#   - name: mag1
+#     domain: campus
+#     address:
+#       ipv6: "2001:db8:c::11"
+#     interfaces:
+#       - GigabitEthernet0/0/1
+#     lmas:
+#       - name: lma1
+#         domain: campus
+#         ipv6_addresses:
+#           - "2001:db8:c::1"
+#         encap: gre-ipv6
+
+
+# Using rendered (no connection)
+
+- name: Show the running-config lines and NETCONF payload of a config
+  netmobility.pmipv6.iosxe_pmipv6_mag:
+    config:
+      - name: mag1
+        domain: campus
+        address:
+          ipv6: "2001:db8:c::11"
+        interfaces:
+          - GigabitEthernet0/0/1
+        binding:
+          lifetime: 1200
+        lmas:
+          - name: lma1
+            domain: campus
+            ipv6_addresses:
+              - "2001:db8:c::1"
+            encap: gre-ipv6
+    state: rendered
+
+# Task Output
+# -----------
+#
+# rendered:
+# - ipv6 mobile pmipv6-mag mag1 domain campus
+# - " address ipv6 2001:db8:c::11"
+# - " binding lifetime 1200"
+# - " interface GigabitEthernet0/0/1"
+# - " lma lma1 campus"
+# - "  ipv6-address 2001:db8:c::1"
+# - "  encap gre-ipv6"
+#
+# xml: (the same as a NETCONF <config>, merge)
+# <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+#   <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
+#     <ipv6>
+#       <mobile xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-mobileip">
+#         <pmipv6-mag>
+#           <mag-name>mag1</mag-name>
+#           <domain>campus</domain>
+#           <address>
+#             <static>
+#               <ipv6>2001:db8:c::11</ipv6>
+#             </static>
+#           </address>
+#           <binding>
+#             <lifetime>1200</lifetime>
+#           </binding>
+#           <interface>
+#             <interface-name>GigabitEthernet0/0/1</interface-name>
+#           </interface>
+#           <lma>
+#             <lma-id>lma1</lma-id>
+#             <domain>campus</domain>
+#             <ipv6-address>2001:db8:c::1</ipv6-address>
+#             <encap>
+#               <gre-ipv6/>
+#             </encap>
+#           </lma>
+#         </pmipv6-mag>
+#       </mobile>
+#     </ipv6>
+#   </native>
+# </config>
+
+
+# Using parsed (no connection)
+
+# parsed.cfg:
+# ipv6 mobile pmipv6-mag mag1 domain campus
+#  address ipv6 2001:db8:c::11
+#  binding lifetime 1200
+#  interface GigabitEthernet0/0/1
+#  lma lma1 campus
+#   ipv6-address 2001:db8:c::1
+#   encap gre-ipv6
+
+- name: Turn saved running-config text into the model
+  netmobility.pmipv6.iosxe_pmipv6_mag:
+    running_config: "{{ lookup('ansible.builtin.file', 'parsed.cfg') }}"
+    state: parsed
+
+# Task Output
+# -----------
+#
+# parsed:
+#   - name: mag1
+#     domain: campus
+#     address:
+#       ipv6: "2001:db8:c::11"
+#     binding:
+#       lifetime: 1200
+#     interfaces:
+#       - GigabitEthernet0/0/1
+#     lmas:
+#       - name: lma1
+#         domain: campus
+#         ipv6_addresses:
+#           - "2001:db8:c::1"
+#         encap: gre-ipv6
+
+
+# Drift check: check mode with --diff sends nothing to the device and shows the change as
+# running-config text in the diff (the same diff the real run then applies)
+
+- name: Would the mag change?
+  netmobility.pmipv6.iosxe_pmipv6_mag:
+    config: "{{ iosxe_mag_config }}"
+    state: replaced
+  check_mode: true
+  diff: true
+
+# Over the CLI only, saving the configuration when it changed, with every module of the
+# collection's iosxe action group sharing the settings
+
+- name: IOS-XE PMIPv6 over the CLI
+  module_defaults:
+    group/netmobility.pmipv6.iosxe:
+      transport: cli
+      save_when: modified
+      command_timeout: 30
+  block:
+    - name: Configure the mag
+      netmobility.pmipv6.iosxe_pmipv6_mag:
+        config: "{{ iosxe_mag_config }}"
 """
 
 RETURN = r"""
@@ -446,7 +905,19 @@ before:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: mag1
+      domain: campus
+      address:
+        ipv6: "2001:db8:c::11"
+      interfaces:
+        - GigabitEthernet0/0/1
+      lmas:
+        - name: lma1
+          domain: campus
+          ipv6_addresses:
+            - "2001:db8:c::1"
+          encap: gre-ipv6
 after:
   description:
     - The entries after the task, in the model (keys masked). In check mode, what they would be.
@@ -454,13 +925,36 @@ after:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: mag1
+      domain: campus
+      address:
+        ipv6: "2001:db8:c::11"
+      binding:
+        lifetime: 1200
+      heartbeat:
+        interval: 30
+        retries: 3
+        timeout: 5
+      interfaces:
+        - GigabitEthernet0/0/1
+        - GigabitEthernet0/0/2
+      lmas:
+        - name: lma1
+          domain: campus
+          ipv6_addresses:
+            - "2001:db8:c::1"
+          encap: gre-ipv6
 commands:
   description: The configuration lines sent (or, in check mode, that would be sent); empty when unchanged.
   returned: when the CLI transport was used for an action state
   type: list
   elements: str
-  sample: []
+  sample:
+    - ipv6 mobile pmipv6-mag mag1 domain campus
+    - binding lifetime 1200
+    - heartbeat interval 30 retries 3 timeout 5
+    - interface GigabitEthernet0/0/2
 xml:
   description:
     - With an action state over NETCONF, the C(<config>) payload of the edit-config sent (or that would be
@@ -473,19 +967,61 @@ rendered:
   returned: when O(state=rendered)
   type: list
   elements: str
-  sample: []
+  sample:
+    - ipv6 mobile pmipv6-mag mag1 domain campus
+    - binding lifetime 1200
+    - heartbeat interval 30 retries 3 timeout 5
+    - interface GigabitEthernet0/0/2
 gathered:
   description: The resource's entries read from the device, in the model (keys masked).
   returned: when O(state=gathered)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: mag1
+      domain: campus
+      address:
+        ipv6: "2001:db8:c::11"
+      binding:
+        lifetime: 1200
+      heartbeat:
+        interval: 30
+        retries: 3
+        timeout: 5
+      interfaces:
+        - GigabitEthernet0/0/1
+        - GigabitEthernet0/0/2
+      lmas:
+        - name: lma1
+          domain: campus
+          ipv6_addresses:
+            - "2001:db8:c::1"
+          encap: gre-ipv6
 parsed:
   description: The entries parsed from O(running_config), in the model (keys masked).
   returned: when O(state=parsed)
   type: list
   elements: dict
-  sample: []
+  sample:
+    - name: mag1
+      domain: campus
+      address:
+        ipv6: "2001:db8:c::11"
+      binding:
+        lifetime: 1200
+      heartbeat:
+        interval: 30
+        retries: 3
+        timeout: 5
+      interfaces:
+        - GigabitEthernet0/0/1
+        - GigabitEthernet0/0/2
+      lmas:
+        - name: lma1
+          domain: campus
+          ipv6_addresses:
+            - "2001:db8:c::1"
+          encap: gre-ipv6
 diff:
   description:
     - With C(--diff), the resource's configuration before and after as running-config text (keys masked).
