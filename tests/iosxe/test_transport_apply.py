@@ -138,6 +138,7 @@ def test_rejected_change_quotes_the_device_and_leaves_running_as_it_was(variant)
     assert "\n" not in str(error)
 
 
+@pytest.mark.parametrize("variant", ["netconf", "cli"], indirect=True)
 def test_device_refusal_names_the_refused_command(variant):
     """A change the device's CLI parser refuses (a NAI without '@'): cisco-ia bad-command / % line."""
     router, transport = variant
@@ -161,6 +162,7 @@ def test_device_refusal_names_the_refused_command(variant):
         assert caught.value.detail == "nai example.com"
 
 
+@pytest.mark.parametrize("variant", ["netconf", "cli"], indirect=True)
 def test_must_violation_carries_the_devices_reason(variant):
     """A second MAG (IOS-XE has one): the YANG `must` message, on the CLI after IOS's "% Invalid
     input" line."""
