@@ -1,11 +1,11 @@
 """NETCONF server (RFC 6241/6242) for an emulated IOS-XE device, over the SSH ``netconf`` subsystem.
 
 Framing: the hellos and base:1.0 sessions use the ``]]>]]>`` end marker; when both hellos carry
-base:1.1 the session switches to chunked framing. Operations: get (plus ietf-yang-library
-modules-state when its filter asks), get-config (subtree / xpath
-filters, with-defaults), edit-config, copy-config (running -> startup), lock, unlock, validate,
-commit, discard-changes, close-session, kill-session, cisco-ia:save-config, get-schema. Every
-datastore operation goes to store.Device; its RpcError becomes an IOS-XE shaped <rpc-error>.
+base:1.1 the session switches to chunked framing. Operations: get (plus the ietf-yang-library
+trees when its filter asks, yang_library.py), get-config (subtree / xpath filters, with-defaults),
+edit-config, copy-config (running -> startup), lock, unlock, validate, commit, discard-changes,
+close-session, kill-session, cisco-ia:save-config, get-schema. Every datastore operation goes to
+store.Device; its RpcError becomes an IOS-XE shaped <rpc-error>.
 """
 
 from __future__ import annotations

@@ -29,10 +29,9 @@ class CliServer:
             if not data:
                 break
             out = shell.feed(data.decode("utf-8", errors="replace"))
-            if out and self.device.reply_delay:
-                time.sleep(self.device.reply_delay)
             if not out:
                 continue
+            time.sleep(self.device.reply_delay)
             try:
                 channel.sendall(out.encode())
             except OSError:  # the client left without waiting for the answer (e.g. after "exit")
