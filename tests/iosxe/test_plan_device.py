@@ -9,6 +9,8 @@ every test seeds it afresh.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from iosxe.router import Router
 from netmiko import ConnectHandler
 
@@ -462,3 +464,111 @@ def test_lines_the_yang_ties_together_are_ordered(lab, transport):
     converge(lab, "mag", transport, session, "replaced")
     _, now = converge(lab, "mag", transport, [{"name": "mag1", "domain": "dn1"}], "replaced")
     assert now == [{"name": "mag1", "domain": "dn1"}]
+
+
+# --------------------------------------------------------------------------- generated MAG configs
+# Valid by the YANG: lifetimes multiples of 4, ranges kept, choices consistent (gre-ipv4 with an
+# IPv4 address), mobile-map only with multipath, sessionmgr or local routing. The retransmission
+# times keep init <= 1000 <= max, so no CLI order of the two lines can be refused.
+
+NAMES = st.sampled_from(["A1", "B-2", "c.3"])
+V4 = st.sampled_from(["198.18.0.1", "198.18.0.2", "198.19.255.254"])
+V6 = st.sampled_from(["2001:db8::1", "2001:DB8:0:0::2", "fd00::a"])
+
+
+def _optional(**options):
+    return st.fixed_dictionaries({}, optional=options)
+
+
+def _lma_entry(name):
+    addresses = st.tuples(st.lists(V4, max_size=2), st.lists(V6, max_size=2))
+
+    def build(parts):
+        (v4, v6), encap, extra = parts
+        entry = dict(extra, name=name, domain="dn1", ipv4_addresses=v4, ipv6_addresses=v6)
+        if (encap == "gre-ipv4" and v4) or (encap == "gre-ipv6" and (v4 or v6)):
+            entry["encap"] = encap
+        return entry
+
+    extra = _optional(
+        auth_option=st.fixed_dictionaries(
+            {
+                "key": st.one_of(
+                    st.fixed_dictionaries({"hex": st.sampled_from(["AB", "00ff"])}),
+                    _optional(encryption=st.integers(0, 7)).map(lambda k: dict(k, ascii="k3y")),
+                )
+            },
+            optional={"spi": st.integers(256, 12345678)},
+        ).map(lambda a: a if "spi" in a else dict(a, spi_hex="1F4")),
+        dscp=st.fixed_dictionaries({"control_plane": st.integers(1, 63)}, optional={"force": st.booleans()}),
+        heartbeat=st.fixed_dictionaries(
+            {"interval": st.integers(1, 3600), "retries": st.integers(1, 10), "timeout": st.integers(1, 3600)}
+        ),
+        vrfid=st.just("blue"),
+        tunnel_template=st.integers(0, 99).map(lambda n: f"Tunnel{n}"),
+    )
+    return st.tuples(addresses, st.sampled_from(["gre-ipv4", "gre-ipv6", None]), extra).map(build)
+
+
+def _delay(pair):
+    low, high = sorted(pair)
+    return {"delay_min": low, "delay_max": high}
+
+
+MAG_ENTRY = st.tuples(
+    _optional(
+        address=_optional(ipv4=V4, ipv6=V6),
+        role=st.sampled_from(["3GPP", "LTE", "WIMAX", "WLAN"]),
+        binding=_optional(
+            lifetime=st.integers(2, 16383).map(lambda n: n * 4),
+            refresh_time=st.integers(1, 16383).map(lambda n: n * 4),
+            init_retx_time=st.integers(100, 1000),
+            max_retx_time=st.integers(1000, 65535),
+            maximum=st.integers(1, 128000),
+        ),
+        replay_window=st.integers(3, 255),
+        discover_mn_detach=_optional(
+            interval=st.integers(10, 36000), timeout=st.integers(1, 10), retries=st.integers(1, 10)
+        ),
+        bri=st.tuples(st.integers(500, 65535), st.integers(500, 65535)).map(_delay),
+        generate_grekey=st.booleans(),
+        ignore_grekey=st.booleans(),
+        ani=st.booleans(),
+        apn=NAMES,
+        tunnel=_optional(mtu=st.integers(68, 17916), nat=st.sampled_from(["inside", "outside"])),
+        interfaces=st.lists(st.sampled_from(["Gi1", "Gi2", "GigabitEthernet0/0/3"])),
+        lmas=st.sets(st.sampled_from(["lma1", "lma2"])).flatmap(
+            lambda names: st.tuples(*(_lma_entry(n) for n in sorted(names))).map(list)
+        ),
+    ),
+    st.sampled_from(
+        [
+            {},
+            {"sessionmgr": True},
+            {"local_routing_mag": {"enabled": True}},
+            {"local_routing_mag": {"acl": "BR"}},
+        ]
+    ),
+    st.sampled_from([{}, {"multipath": True}, {"multipath": True, "mobile_map": "MAP1"}]),
+).map(lambda parts: {**parts[0], **parts[1], **parts[2], "name": "mag1", "domain": "dn1"})
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_generated_plans_converge_on_the_device(lab, transport):
+    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(MAG_ENTRY, MAG_ENTRY, st.sampled_from(["merged", "replaced", "overridden", "deleted"]))
+    def check(have, want, state):
+        lab.seed(DOMAIN_SEED)
+        lab.write(transport, xml=r.render_xml("mag", [have]), lines=r.render_cli("mag", [have]))
+        before = lab.read("mag", transport)
+        assert before == r.normalise("mag", [have])
+        plan = r.plan("mag", [want], before, state)
+        target = plan.after[0] if plan.after else {}
+        assume(not (target.get("sessionmgr") and target.get("local_routing_mag")))  # merged may join them
+        if plan.changed:
+            lab.write(transport, plan.xml, plan.commands)
+        now = lab.read("mag", transport)
+        assert now == plan.after, plan.commands
+        assert not r.plan("mag", [want], now, state).changed
+
+    check()

@@ -11,7 +11,7 @@ any line order and \\r\\n; lines it does not know (options the model leaves out)
 
 from .canonical import filled, normalise_entries
 from .model import BOOL, Each, Entry, get_option, set_option
-from .syntax import match, render
+from .syntax import choices, match, render
 
 INDENT = " "
 
@@ -134,6 +134,20 @@ def _append_item(each, entry, values):
         items.append({each.slots[name].option: value for name, value in values.items()})
 
 
+def _rewrite(lc, reset):
+    """[reset] when the new line leaves out an option the old one had (other than by taking
+    another branch of a choice): whether re-entering a line drops its omitted options is not
+    something to rely on (`local-routing-mag` after `local-routing-mag acl X`)."""
+    if not lc.before:
+        return []
+    line = lc.part.line if isinstance(lc.part, Each) else lc.part
+    lost = set(lc.before) - set(lc.after)
+    for branches in choices(line.pattern):
+        if any(branch & set(lc.after) for branch in branches):
+            lost -= set().union(*branches)
+    return [reset] if lost else []
+
+
 def parse_entries(spec, text):
     """Canonical entries of ``spec`` found in running-config text (same-key blocks merged)."""
     by_key = {}
@@ -169,12 +183,13 @@ def _entry_commands(change):
     for lc in change.lines:
         if isinstance(lc.part, Each):
             line = lc.part.line
+            item_no = "no " + line_text(line, {k: (lc.before or lc.after)[k] for k in lc.part.key})
             if lc.after is None:
-                late.append("no " + line_text(line, {k: lc.before[k] for k in lc.part.key}))
+                late.append(item_no)
             else:
-                sets.append(line_text(line, lc.after))
+                sets += [*_rewrite(lc, item_no), line_text(line, lc.after)]
         elif lc.after:
-            sets.append(line_text(lc.part, lc.after))
+            sets += [*_rewrite(lc, reset_text(lc.part, lc.before)), line_text(lc.part, lc.after)]
         else:
             (early if lc.part.remove_first else late).append(reset_text(lc.part, lc.before))
     for sub in change.subs:
