@@ -24,11 +24,11 @@ class IosxeResourceAction(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(
+        args = self.validate_argument_spec(
             argspec.argument_spec(self.RESOURCE),
             mutually_exclusive=argspec.MUTUALLY_EXCLUSIVE,
             required_if=argspec.REQUIRED_IF,
-        )
+        )[1]  # the validated arguments, defaults filled in (errors raise AnsibleActionFail)
         params = None
         if args["state"] not in ("rendered", "parsed"):
             params = self._connection_params(args, task_vars or {})
