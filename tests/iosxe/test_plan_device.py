@@ -408,7 +408,9 @@ def test_domain_states(lab, transport):
     ]
     _, now = converge(lab, "domain", transport, replaced, "replaced")
     assert now == r.normalise("domain", replaced)
-    _, now = converge(lab, "domain", transport, [{"name": "dn1"}], "deleted")
+    _, now = converge(lab, "domain", transport, [{"name": "dn2", "encap": "gre-ipv4"}], "overridden")
+    assert [d["name"] for d in now] == ["dn2"]
+    _, now = converge(lab, "domain", transport, [{"name": "dn2"}], "deleted")
     assert now == []
 
 
@@ -466,10 +468,10 @@ def test_lines_the_yang_ties_together_are_ordered(lab, transport):
     assert now == [{"name": "mag1", "domain": "dn1"}]
 
 
-# --------------------------------------------------------------------------- generated MAG configs
-# Valid by the YANG: lifetimes multiples of 4, ranges kept, choices consistent (gre-ipv4 with an
-# IPv4 address), mobile-map only with multipath, sessionmgr or local routing. The retransmission
-# times keep init <= 1000 <= max, so no CLI order of the two lines can be refused.
+# ------------------------------------------------------------------------------ generated configs
+# Valid by the YANG: ranges kept, lifetimes multiples of 4, min <= max, choices consistent
+# (gre-ipv4 with an IPv4 address), mobile-map only with multipath, sessionmgr or local routing.
+# The MAG retransmission times keep init <= 1000 <= max, so no CLI order of the two is refused.
 
 NAMES = st.sampled_from(["A1", "B-2", "c.3"])
 V4 = st.sampled_from(["198.18.0.1", "198.18.0.2", "198.19.255.254"])
@@ -480,95 +482,214 @@ def _optional(**options):
     return st.fixed_dictionaries({}, optional=options)
 
 
-def _lma_entry(name):
-    addresses = st.tuples(st.lists(V4, max_size=2), st.lists(V6, max_size=2))
+def _ints(low, high):
+    return st.integers(low, high)
 
-    def build(parts):
-        (v4, v6), encap, extra = parts
-        entry = dict(extra, name=name, domain="dn1", ipv4_addresses=v4, ipv6_addresses=v6)
-        if (encap == "gre-ipv4" and v4) or (encap == "gre-ipv6" and (v4 or v6)):
-            entry["encap"] = encap
-        return entry
 
-    extra = _optional(
-        auth_option=st.fixed_dictionaries(
-            {
-                "key": st.one_of(
-                    st.fixed_dictionaries({"hex": st.sampled_from(["AB", "00ff"])}),
-                    _optional(encryption=st.integers(0, 7)).map(lambda k: dict(k, ascii="k3y")),
-                )
-            },
-            optional={"spi": st.integers(256, 12345678)},
-        ).map(lambda a: a if "spi" in a else dict(a, spi_hex="1F4")),
-        dscp=st.fixed_dictionaries({"control_plane": st.integers(1, 63)}, optional={"force": st.booleans()}),
-        heartbeat=st.fixed_dictionaries(
-            {"interval": st.integers(1, 3600), "retries": st.integers(1, 10), "timeout": st.integers(1, 3600)}
-        ),
-        vrfid=st.just("blue"),
-        tunnel_template=st.integers(0, 99).map(lambda n: f"Tunnel{n}"),
+AUTH = st.fixed_dictionaries(
+    {
+        "key": st.one_of(
+            st.fixed_dictionaries({"hex": st.sampled_from(["AB", "00ff"])}),
+            _optional(encryption=_ints(0, 7)).map(lambda k: dict(k, ascii="k3y")),
+        )
+    },
+    optional={"spi": _ints(256, 12345678)},
+).map(lambda a: a if "spi" in a else dict(a, spi_hex="1F4"))
+DSCP = st.fixed_dictionaries({"control_plane": _ints(1, 63)}, optional={"force": st.booleans()})
+HEARTBEAT = st.fixed_dictionaries(
+    {"interval": _ints(1, 3600), "retries": _ints(1, 10), "timeout": _ints(1, 3600)}
+)
+BRI = st.tuples(_ints(500, 65535), _ints(500, 65535), _ints(1, 10)).map(
+    lambda t: {"delay_min": min(t[:2]), "delay_max": max(t[:2]), "retries": t[2]}
+)
+MULTIPATH = st.sampled_from([{}, {"multipath": True}, {"multipath": True, "mobile_map": "MAP1"}])
+TUNNEL_TEMPLATE = _ints(0, 99).map(lambda n: f"Tunnel{n}")
+
+
+def _with_encap(entry, v4, v6, encap):
+    if (encap == "gre-ipv4" and v4) or (encap == "gre-ipv6" and (v4 or v6)):
+        entry["encap"] = encap
+    return entry
+
+
+def _keyed(names, make):
+    """A list of entries, one per name of a drawn subset."""
+    return st.sets(st.sampled_from(names)).flatmap(
+        lambda chosen: st.tuples(*map(make, sorted(chosen))).map(list)
     )
-    return st.tuples(addresses, st.sampled_from(["gre-ipv4", "gre-ipv6", None]), extra).map(build)
 
 
-def _delay(pair):
-    low, high = sorted(pair)
-    return {"delay_min": low, "delay_max": high}
+def _merge(*parts):
+    return st.tuples(*parts).map(lambda found: {k: v for part in found for k, v in part.items()})
 
 
-MAG_ENTRY = st.tuples(
-    _optional(
-        address=_optional(ipv4=V4, ipv6=V6),
-        role=st.sampled_from(["3GPP", "LTE", "WIMAX", "WLAN"]),
-        binding=_optional(
-            lifetime=st.integers(2, 16383).map(lambda n: n * 4),
-            refresh_time=st.integers(1, 16383).map(lambda n: n * 4),
-            init_retx_time=st.integers(100, 1000),
-            max_retx_time=st.integers(1000, 65535),
-            maximum=st.integers(1, 128000),
+def _mag_lma(name):
+    extra = _optional(
+        auth_option=AUTH,
+        dscp=DSCP,
+        heartbeat=HEARTBEAT,
+        vrfid=st.just("blue"),
+        tunnel_template=TUNNEL_TEMPLATE,
+    )
+    return st.tuples(st.lists(V4, max_size=2), st.lists(V6, max_size=2), st.sampled_from(ENCAPS), extra).map(
+        lambda t: _with_encap(
+            dict(t[3], name=name, domain="dn1", ipv4_addresses=t[0], ipv6_addresses=t[1]), *t[:3]
+        )
+    )
+
+
+def _lma_mag(name):
+    extra = _optional(auth_option=AUTH, dscp=DSCP)
+    address = st.one_of(st.none(), V4), st.one_of(st.none(), V6)
+    return st.tuples(*address, st.sampled_from(ENCAPS), extra).map(
+        lambda t: _with_encap(
+            dict(t[3], name=name, domain="dn1", ipv4_address=t[0], ipv6_address=t[1]), *t[:3]
+        )
+    )
+
+
+ENCAPS = ["gre-ipv4", "gre-ipv6", None]
+KEYS = {"mag": {"name": "mag1", "domain": "dn1"}, "lma": {"name": "lma1", "domain": "dn1"}}
+GENERATED = {
+    "mag": _merge(
+        _optional(
+            address=_optional(ipv4=V4, ipv6=V6),
+            role=st.sampled_from(["3GPP", "LTE", "WIMAX", "WLAN"]),
+            binding=_optional(
+                lifetime=_ints(2, 16383).map(lambda n: n * 4),
+                refresh_time=_ints(1, 16383).map(lambda n: n * 4),
+                init_retx_time=_ints(100, 1000),
+                max_retx_time=_ints(1000, 65535),
+                maximum=_ints(1, 128000),
+            ),
+            replay_window=_ints(3, 255),
+            heartbeat=HEARTBEAT,
+            discover_mn_detach=_optional(
+                interval=_ints(10, 36000), timeout=_ints(1, 10), retries=_ints(1, 10)
+            ),
+            bri=BRI,
+            dscp=DSCP,
+            generate_grekey=st.booleans(),
+            ignore_grekey=st.booleans(),
+            ignore_home_address=st.booleans(),
+            ani=st.booleans(),
+            apn=NAMES,
+            tunnel=_optional(mtu=_ints(68, 17916), nat=st.sampled_from(["inside", "outside"])),
+            tunnel_template=TUNNEL_TEMPLATE,
+            interfaces=st.lists(st.sampled_from(["Gi1", "Gi2", "GigabitEthernet0/0/3"])),
+            lmas=_keyed(["lma1", "lma2"], _mag_lma),
         ),
-        replay_window=st.integers(3, 255),
-        discover_mn_detach=_optional(
-            interval=st.integers(10, 36000), timeout=st.integers(1, 10), retries=st.integers(1, 10)
+        st.sampled_from(
+            [
+                {},
+                {"sessionmgr": True},
+                {"local_routing_mag": {"enabled": True}},
+                {"local_routing_mag": {"acl": "BR"}},
+            ]
         ),
-        bri=st.tuples(st.integers(500, 65535), st.integers(500, 65535)).map(_delay),
-        generate_grekey=st.booleans(),
-        ignore_grekey=st.booleans(),
-        ani=st.booleans(),
-        apn=NAMES,
-        tunnel=_optional(mtu=st.integers(68, 17916), nat=st.sampled_from(["inside", "outside"])),
-        interfaces=st.lists(st.sampled_from(["Gi1", "Gi2", "GigabitEthernet0/0/3"])),
-        lmas=st.sets(st.sampled_from(["lma1", "lma2"])).flatmap(
-            lambda names: st.tuples(*(_lma_entry(n) for n in sorted(names))).map(list)
-        ),
+        MULTIPATH,
+        st.just(KEYS["mag"]),
     ),
-    st.sampled_from(
-        [
-            {},
-            {"sessionmgr": True},
-            {"local_routing_mag": {"enabled": True}},
-            {"local_routing_mag": {"acl": "BR"}},
-        ]
+    "lma": _merge(
+        _optional(
+            address=_optional(ipv4=st.lists(V4, max_size=2), ipv6=st.lists(V6, max_size=2)),
+            dynamic_mag_learning=st.booleans(),
+            bce=_optional(
+                lifetime=_ints(10, 65535),
+                maximum=_ints(1, 128000),
+                create_wait_time=_ints(1, 65535),
+                delete_wait_time=_ints(1, 65535),
+            ),
+            replay_window=st.one_of(st.just("ignore"), _ints(3, 255).map(str)),
+            heartbeat=HEARTBEAT,
+            bri=BRI,
+            dscp=DSCP,
+            generate_grekey=st.booleans(),
+            ignore_grekey=st.booleans(),
+            ani=st.booleans(),
+            mobile_route_admin_distance=_ints(1, 255),
+            mobile_network=st.sampled_from(["unauthorized", "aaa-authorized"]),
+            default_profile=NAMES,
+            aaa_accounting=st.booleans(),
+            enforce_heartbeat_to_mag=st.booleans(),
+            tunnel=_optional(acl=NAMES, mtu=_ints(68, 17916)),
+            interfaces=st.lists(st.sampled_from(["Gi1", "Gi2"])),
+            rats=_keyed(
+                ["WLAN", "3GPP_E_UTRAN", "PPP"],
+                lambda n: _optional(priority=_ints(0, 255)).map(lambda p: dict(p, name=n)),
+            ),
+            mags=_keyed(["mag1", "mag2"], _lma_mag),
+            networks=_keyed(
+                ["net1", "net2"],
+                lambda n: _optional(
+                    pool_ipv4=st.fixed_dictionaries({"name": NAMES, "pfxlen": _ints(0, 32)}),
+                    pool_ipv6=st.fixed_dictionaries({"name": NAMES, "pfxlen": _ints(0, 128)}),
+                    dns=st.fixed_dictionaries({"primary": V4}, optional={"secondary": V4}),
+                ).map(lambda e: dict(e, name=n)),
+            ),
+        ),
+        MULTIPATH,
+        st.just(KEYS["lma"]),
     ),
-    st.sampled_from([{}, {"multipath": True}, {"multipath": True, "mobile_map": "MAP1"}]),
-).map(lambda parts: {**parts[0], **parts[1], **parts[2], "name": "mag1", "domain": "dn1"})
+    "domain": _merge(
+        _optional(
+            encap=st.sampled_from(["gre-ipv4", "gre-ipv6", "udptunnel"]),
+            replay_window=_ints(3, 255),
+            local_routing_mag=st.booleans(),
+            mn_profile_load_aaa=st.booleans(),
+            auth_option=AUTH,
+            lmas=_keyed(
+                ["lma1", "lma2"],
+                lambda n: _optional(ipv4_address=V4, ipv6_address=V6).map(lambda e: dict(e, name=n)),
+            ),
+            mags=_keyed(
+                ["mag1"], lambda n: _optional(ipv4_address=V4, ipv6_address=V6).map(lambda e: dict(e, name=n))
+            ),
+            nais=_keyed(
+                ["alice@example.com", "@example.org"],
+                lambda n: _optional(
+                    lma=NAMES,
+                    network=NAMES,
+                    service=st.sampled_from(["ipv4", "ipv6", "dual"]),
+                    gre_encap_key=st.fixed_dictionaries(
+                        {"up": _ints(1, 2**32 - 1), "down": _ints(1, 2**32 - 1)}
+                    ),
+                    apn=NAMES,
+                    customer=NAMES,
+                    mobile_local_loop=st.booleans(),
+                    auth_option=AUTH,
+                ).map(lambda e: dict(e, name=n)),
+            ),
+        ),
+        st.just({"name": "dn1"}),  # one domain per device: other names only through overridden
+    ),
+}
+SEEDS = {"domain": "", "mag": DOMAIN_SEED, "lma": DOMAIN_SEED}
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_generated_plans_converge_on_the_device(lab, transport):
-    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(MAG_ENTRY, MAG_ENTRY, st.sampled_from(["merged", "replaced", "overridden", "deleted"]))
+@pytest.mark.parametrize("resource", ("domain", "mag", "lma"))
+def test_generated_plans_converge_on_the_device(lab, resource, transport):
+    """From a generated device config, every state's plan leaves exactly plan.after, once."""
+
+    @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        GENERATED[resource],
+        GENERATED[resource],
+        st.sampled_from(["merged", "replaced", "overridden", "deleted"]),
+    )
     def check(have, want, state):
-        lab.seed(DOMAIN_SEED)
-        lab.write(transport, xml=r.render_xml("mag", [have]), lines=r.render_cli("mag", [have]))
-        before = lab.read("mag", transport)
-        assert before == r.normalise("mag", [have])
-        plan = r.plan("mag", [want], before, state)
+        lab.seed(SEEDS[resource])
+        lab.write(transport, xml=r.render_xml(resource, [have]), lines=r.render_cli(resource, [have]))
+        before = lab.read(resource, transport)
+        assert before == r.normalise(resource, [have])
+        plan = r.plan(resource, [want], before, state)
         target = plan.after[0] if plan.after else {}
         assume(not (target.get("sessionmgr") and target.get("local_routing_mag")))  # merged may join them
         if plan.changed:
             lab.write(transport, plan.xml, plan.commands)
-        now = lab.read("mag", transport)
+        now = lab.read(resource, transport)
         assert now == plan.after, plan.commands
-        assert not r.plan("mag", [want], now, state).changed
+        assert not r.plan(resource, [want], now, state).changed
 
     check()
