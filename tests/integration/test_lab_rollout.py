@@ -2,6 +2,11 @@
 namespace hosts built by the same script as ``make lab`` (inventories/lab/nslab.py), under its
 own names and management subnet so that it never meets a ``make lab`` of the same machine.
 
+The domain is mixed: besides the Linux LMA and the two Linux MAGs it has three IOS-XE MAGs, emulated
+routers (tests/emulators/iosxe, one process on 127.0.0.1) that site.yml configures over NETCONF
+(mag3 with a candidate datastore, mag4 on running) and over the SSH CLI (mag5), and that drift.yml
+checks beside the Linux nodes (tests/integration/mixed_iosxe.py).
+
 Each test leaves the lab converged for the next one; they run in file order.
 """
 
@@ -21,7 +26,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "inventories" / "lab"))
 sys.path.insert(0, str(REPO / "tests" / "agents"))
+sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+import mixed_iosxe  # noqa: E402
 import nslab  # noqa: E402
 from domain import Pinger  # noqa: E402
 
@@ -30,19 +37,34 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (namespace
 LAB = nslab.Lab(prefix=f"pmit{os.getpid() % 10000}", mgmt="198.18.91", mags=2,
                 workdir=Path(f"/run/pmipv6-it-{os.getpid()}"))  # fmt: skip
 DOMAIN = yaml.safe_load((REPO / "inventories/lab/group_vars/all/domain.yml").read_text())["pmipv6_domain"]
+XE_MAGS = ["mag3", "mag4", "mag5"]  # emulated IOS-XE MAGs of the mixed domain
+XE_TRANSPORT = {"mag3": "netconf", "mag4": "netconf", "mag5": "cli"}
+MIXED = copy.deepcopy(DOMAIN)
+MIXED["mags"].update(mixed_iosxe.mag_nodes(XE_MAGS, "lma1", "2001:db8:c::4"))
+HOSTS = [*LAB.ssh_hosts, *XE_MAGS]
+ROUTERS: mixed_iosxe.Routers | None = None  # set by the lab fixture
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    global ROUTERS
     nslab.up(LAB)
     try:
+        ROUTERS = mixed_iosxe.start_routers(XE_MAGS, candidate={"mag3"})
         hosts = {h: LAB.mgmt_address(h) for h in LAB.ssh_hosts}
         inventory = nslab.write_inventory(
-            tmp_path_factory.mktemp("inventory"), copy.deepcopy(DOMAIN), hosts, LAB.key
-        )
+            tmp_path_factory.mktemp("inventory"), copy.deepcopy(MIXED), hosts, LAB.key,
+            groups=mixed_iosxe.inventory_group(ROUTERS, XE_TRANSPORT),
+        )  # fmt: skip
         yield inventory
     finally:
+        if ROUTERS is not None:
+            ROUTERS.stop()
         nslab.down(LAB)
+
+
+def xe_running(node: str) -> str:
+    return mixed_iosxe.running_config(ROUTERS, node)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -142,24 +164,32 @@ def test_invalid_domains_fail_validation_before_any_host_is_contacted(tmp_path):
 
 def test_check_mode_on_fresh_hosts_changes_nothing(lab):
     """--check --diff before anything is installed: it reports what it would do (the rendered
-    configuration as a diff) and leaves the hosts as they were."""
+    configuration as a diff) and leaves the hosts and the routers as they were."""
     before = {h: sorted(p.name for p in (LAB.workdir / h).rglob("*")) for h in LAB.ssh_hosts}
+    routers_before = {node: xe_running(node) for node in XE_MAGS}
     rc, out, recap = nslab.playbook(lab, "site.yml", "--check", "--diff")
     assert rc == 0, out[-4000:]
-    assert all(recap[h]["changed"] > 0 and recap[h]["failed"] == 0 for h in LAB.ssh_hosts), recap
+    assert all(recap[h]["changed"] > 0 and recap[h]["failed"] == 0 for h in HOSTS), recap
     assert "+  hnp_pools:" in out  # the LMA's configuration, shown as a diff
+    assert "+ipv6 mobile pmipv6-mag mag3 domain lab" in out  # an IOS-XE MAG's, as running-config lines
     after = {h: sorted(p.name for p in (LAB.workdir / h).rglob("*")) for h in LAB.ssh_hosts}
     assert after == before
+    assert {node: xe_running(node) for node in XE_MAGS} == routers_before
 
 
 def test_rollout_converges_then_changes_nothing(lab):
     rc, out, recap = nslab.playbook(lab, "site.yml")
     assert rc == 0, out[-4000:]
-    for host in LAB.ssh_hosts:
+    for host in HOSTS:
         assert recap[host]["changed"] > 0 and recap[host]["failed"] == 0, (host, recap)
+    for k, node in enumerate(XE_MAGS):
+        running = xe_running(node)
+        assert f"ipv6 mobile pmipv6-mag {node} domain lab\n" in running
+        assert f" address ipv6 2001:db8:c::{4 + k:x}\n" in running and " binding lifetime 600\n" in running
+        assert " lma lma1 lab\n  ipv6-address 2001:db8:c::1\n" in running
     rc, out, recap = nslab.playbook(lab, "site.yml")
     assert rc == 0, out[-4000:]
-    assert all(recap[host]["changed"] == 0 for host in LAB.ssh_hosts), recap
+    assert all(recap[host]["changed"] == 0 for host in HOSTS), recap
     print(f"\nsecond run: {recap}")
 
 
@@ -167,16 +197,34 @@ def test_traffic_flows_and_the_mn_keeps_its_address_across_a_handover(lab):
     assert nslab.demo(LAB) == 0
 
 
-def test_drift_names_the_edited_host_only_and_site_repairs_it(lab):
+def test_drift_names_the_edited_hosts_only_and_site_repairs_them(lab):
+    """Out-of-band edits on one Linux MAG (its config file) and on two IOS-XE MAGs (typed at their
+    CLI): drift.yml names exactly those three, with readable diffs; site.yml repairs them alone."""
     config = LAB.workdir / "mag1" / "etc_pmipv6" / "mag1.yaml"
     config.write_text(config.read_text().replace("binding_lifetime: 600", "binding_lifetime: 1200"))
+    mixed_iosxe.configure(
+        ROUTERS, "mag3", ["ipv6 mobile pmipv6-mag mag3 domain lab", "binding lifetime 1200"]
+    )
+    mixed_iosxe.configure(ROUTERS, "mag4", [
+        "ipv6 mobile pmipv6-mag mag4 domain lab", f"no interface {mixed_iosxe.ACCESS_INTERFACE}",
+        "lma lma1 lab", "no ipv6-address 2001:db8:c::1", "ipv6-address 2001:db8:c::99",
+    ])  # fmt: skip
+    untouched = xe_running("mag5")
     rc, out, _ = nslab.playbook(lab, "drift.yml")
     assert rc != 0
     summary = next(line for line in out.splitlines() if '"msg": "drifted:' in line)
-    assert "drifted: mag1;" in summary and "mag2" not in summary and "lma1" not in summary, summary
-    assert "-  binding_lifetime: 1200" in out and "+  binding_lifetime: 600" in out  # the diff
+    drifted = set(re.match(r'.*"msg": "drifted: ([^;"]*)', summary)[1].split(", "))
+    assert drifted == {"mag1", "mag3", "mag4"}, summary
+    assert "-  binding_lifetime: 1200" in out and "+  binding_lifetime: 600" in out  # the diffs
+    assert "- binding lifetime 1200" in out and "+ binding lifetime 600" in out
+    assert "-  ipv6-address 2001:db8:c::99" in out and "+  ipv6-address 2001:db8:c::1" in out
+    assert f"+ interface {mixed_iosxe.ACCESS_INTERFACE}" in out
     rc, out, recap = nslab.playbook(lab, "site.yml")
-    assert rc == 0 and recap["mag1"]["changed"] > 0 and recap["mag2"]["changed"] == 0, recap
+    assert rc == 0, out[-4000:]
+    assert all(recap[h]["changed"] > 0 for h in ("mag1", "mag3", "mag4")), recap
+    assert all(recap[h]["changed"] == 0 for h in ("lma1", "mag2", "mag5")), recap
+    assert " binding lifetime 600\n" in xe_running("mag3") and "c::99" not in xe_running("mag4")
+    assert xe_running("mag5") == untouched
     rc, out, _ = nslab.playbook(lab, "drift.yml")
     assert rc == 0, out[-3000:]
 
@@ -197,7 +245,7 @@ def test_a_new_mn_profile_reaches_the_agents_by_reload_and_bindings_survive(lab)
     pids = {h: int((LAB.workdir / h / "run_pmipv6" / f"{h}.pid").read_text()) for h in LAB.ssh_hosts}
     address = nslab.mn_address(LAB)
     assert address is not None, "mn1 has no address (the handover test attached it)"
-    domain = copy.deepcopy(DOMAIN)
+    domain = copy.deepcopy(MIXED)
     domain["mobile_nodes"]["tablet"] = {
         "nai": "tablet@lab.example",
         "mac": "02:00:00:00:01:0a",
