@@ -9,8 +9,18 @@ host's standard inventory variables, never from module options, and are never pa
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe import argspec, runner
+from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe import (
+    argspec,
+    runner,
+    transport_cli,
+    transport_netconf,
+)
 from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe.transport import ConnectionParams
+
+# The strategy loads this class in the controller process before it forks a worker per task, so
+# importing the transports (ncclient, netmiko: seconds of imports) here does it once per run and
+# every worker inherits them.
+PRELOADED = (transport_cli, transport_netconf)
 
 DEFAULT_PORTS = {"netconf": 830, "cli": 22}
 
