@@ -121,8 +121,9 @@ def free_port() -> int:
 
 
 def device_host(router, transport: str, **extra) -> dict:
-    """Inventory variables of an emulated router (credentials as an operator would set them)."""
-    return {
+    """Inventory variables of an emulated router (credentials as an operator would set them); an extra
+    set to None removes that variable."""
+    variables = {
         "ansible_host": "127.0.0.1",
         "ansible_user": router.spec.username,
         "ansible_password": router.spec.password,
@@ -134,6 +135,7 @@ def device_host(router, transport: str, **extra) -> dict:
         "iosxe_cli_port": router.cli_port or free_port(),
         **extra,
     }
+    return {name: value for name, value in variables.items() if value is not None}
 
 
 def make_router(factory, hostname: str, transport: str, **kwargs):
@@ -173,8 +175,8 @@ def run_playbook(tmp_path: Path, hosts: dict[str, dict], tasks: list[dict], name
         "module_defaults": {
             "group/netmobility.pmipv6.iosxe": {
                 "transport": "{{ iosxe_transport }}",
-                "netconf_port": "{{ iosxe_netconf_port }}",
-                "cli_port": "{{ iosxe_cli_port }}",
+                "netconf_port": "{{ iosxe_netconf_port | default(omit) }}",
+                "cli_port": "{{ iosxe_cli_port | default(omit) }}",
                 "connect_timeout": 10,
                 "command_timeout": 20,
             }
@@ -417,8 +419,10 @@ def test_rejection_leaves_running_as_it_was(tmp_path, iosxe_router_factory):
     before = {name: snapshot(router) for name, router in routers.items()}
     hosts = {
         "nc": device_host(routers["nc"], "netconf"),
-        "ncc": device_host(routers["ncc"], "netconf"),
-        "cli": device_host(routers["cli"], "cli"),
+        # no cli_port option: the port comes from ansible_port, as for any SSH host
+        "cli": device_host(routers["cli"], "cli", ansible_port=routers["cli"].cli_port, iosxe_cli_port=None),
+        # the older name of the password variable
+        "ncc": device_host(routers["ncc"], "netconf", ansible_password=None, ansible_ssh_pass=PASSWORD),
         "badpw": device_host(routers["nc"], "auto", ansible_password=WRONG_PASSWORD),
         "nothing": device_host(routers["nc"], "cli", iosxe_cli_port=free_port()),
     }
