@@ -471,7 +471,6 @@ def test_lines_the_yang_ties_together_are_ordered(lab, transport):
 # ------------------------------------------------------------------------------ generated configs
 # Valid by the YANG: ranges kept, lifetimes multiples of 4, min <= max, choices consistent
 # (gre-ipv4 with an IPv4 address), mobile-map only with multipath, sessionmgr or local routing.
-# The MAG retransmission times keep init <= 1000 <= max, so no CLI order of the two is refused.
 
 NAMES = st.sampled_from(["A1", "B-2", "c.3"])
 V4 = st.sampled_from(["198.18.0.1", "198.18.0.2", "198.19.255.254"])
@@ -501,6 +500,15 @@ HEARTBEAT = st.fixed_dictionaries(
 )
 BRI = st.tuples(_ints(500, 65535), _ints(500, 65535), _ints(1, 10)).map(
     lambda t: {"delay_min": min(t[:2]), "delay_max": max(t[:2]), "retries": t[2]}
+)
+# init <= max, each against the other's default (1000 / 32000) when alone
+RETX = st.one_of(
+    st.just({}),
+    _ints(100, 32000).map(lambda n: {"init_retx_time": n}),
+    _ints(1000, 65535).map(lambda n: {"max_retx_time": n}),
+    st.tuples(_ints(100, 65535), _ints(100, 65535)).map(
+        lambda t: {"init_retx_time": min(t), "max_retx_time": max(t)}
+    ),
 )
 MULTIPATH = st.sampled_from([{}, {"multipath": True}, {"multipath": True, "mobile_map": "MAP1"}])
 TUNNEL_TEMPLATE = _ints(0, 99).map(lambda n: f"Tunnel{n}")
@@ -555,12 +563,13 @@ GENERATED = {
         _optional(
             address=_optional(ipv4=V4, ipv6=V6),
             role=st.sampled_from(["3GPP", "LTE", "WIMAX", "WLAN"]),
-            binding=_optional(
-                lifetime=_ints(2, 16383).map(lambda n: n * 4),
-                refresh_time=_ints(1, 16383).map(lambda n: n * 4),
-                init_retx_time=_ints(100, 1000),
-                max_retx_time=_ints(1000, 65535),
-                maximum=_ints(1, 128000),
+            binding=_merge(
+                _optional(
+                    lifetime=_ints(2, 16383).map(lambda n: n * 4),
+                    refresh_time=_ints(1, 16383).map(lambda n: n * 4),
+                    maximum=_ints(1, 128000),
+                ),
+                RETX,
             ),
             replay_window=_ints(3, 255),
             heartbeat=HEARTBEAT,

@@ -135,3 +135,23 @@ def test_states_without_a_plan_are_refused():
         r.plan("mag", [], HAVE, "gathered")
     with pytest.raises(ValueError, match="unknown resource 'bgp'"):
         r.plan("bgp", [], [], "merged")
+
+
+@pytest.mark.parametrize(
+    "have, want, first",
+    [
+        (
+            {"init_retx_time": 40000, "max_retx_time": 50000},
+            {"init_retx_time": 200, "max_retx_time": 300},
+            "init",
+        ),
+        ({}, {"init_retx_time": 40000, "max_retx_time": 50000}, "max"),
+        ({"init_retx_time": 40000, "max_retx_time": 50000}, {"max_retx_time": 2000}, "init"),
+    ],
+)
+def test_bound_lines_never_cross_on_the_cli(have, want, first):
+    """init-retx-time <= max-retx-time is checked line by line: the order keeps it true."""
+    have = r.normalise("mag", [{"name": "m", "domain": "d", "binding": have}])
+    plan = r.plan("mag", [{"name": "m", "domain": "d", "binding": want}], have, "replaced")
+    lines = [line for line in plan.commands if "retx-time" in line]
+    assert len(lines) == 2 and f"{first}-retx-time" in lines[0]

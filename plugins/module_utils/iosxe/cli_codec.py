@@ -134,6 +134,22 @@ def _append_item(each, entry, values):
         items.append({each.slots[name].option: value for name, value in values.items()})
 
 
+def _bounded_order(spec, sets):
+    """Write the upper line of a bound pair first when the new lower value passes the old upper."""
+    for lower, upper in spec.bounds:
+        at = {lc.part.where(): i for i, (lc, _) in enumerate(sets) if not isinstance(lc.part, Each)}
+        if lower in at and upper in at and at[lower] < at[upper]:
+            low, up = sets[at[lower]][0], sets[at[upper]][0]
+            if _single_value(low.part, low.after) > _single_value(up.part, up.before):
+                sets.insert(at[lower], sets.pop(at[upper]))
+    return sets
+
+
+def _single_value(line, values):
+    ((name, slot),) = line.slots.items()
+    return values.get(name, slot.default)
+
+
 def _rewrite(lc, reset):
     """[reset] when the new line leaves out an option the old one had (other than by taking
     another branch of a choice): whether re-entering a line drops its omitted options is not
@@ -180,6 +196,7 @@ def commands(changes):
 
 def _entry_commands(change):
     early, sets, late, removed_subs, sub_blocks = [], [], [], [], []
+    bounded = {option for pair in change.spec.bounds for option in pair}
     for lc in change.lines:
         if isinstance(lc.part, Each):
             line = lc.part.line
@@ -187,11 +204,14 @@ def _entry_commands(change):
             if lc.after is None:
                 late.append(item_no)
             else:
-                sets += [*_rewrite(lc, item_no), line_text(line, lc.after)]
+                sets.append((lc, [*_rewrite(lc, item_no), line_text(line, lc.after)]))
         elif lc.after:
-            sets += [*_rewrite(lc, reset_text(lc.part, lc.before)), line_text(lc.part, lc.after)]
+            sets.append((lc, [*_rewrite(lc, reset_text(lc.part, lc.before)), line_text(lc.part, lc.after)]))
+        elif lc.part.where() in bounded:  # back to its default: a move like any other
+            sets.append((lc, [reset_text(lc.part, lc.before)]))
         else:
             (early if lc.part.remove_first else late).append(reset_text(lc.part, lc.before))
+    sets = [text for _, texts in _bounded_order(change.spec, sets) for text in texts]
     for sub in change.subs:
         if sub.removed:
             removed_subs.append("no " + entry_header(sub.spec, sub.entry))

@@ -179,12 +179,15 @@ class Each:
 class Entry:
     """A keyed YANG list whose entries are a CLI mode: header line, then body lines."""
 
-    def __init__(self, pattern, option, yang, keys, body):
+    def __init__(self, pattern, option, yang, keys, body, bounds=()):
         self.header = Line(pattern, **keys)
         self.option = option  # model list holding the entries ("config" at the top)
         self.yang = yang
         self.keys = keys  # slot name -> Slot, in key order
         self.body = body
+        # (lower, upper) options of two one-value lines the YANG keeps lower <= upper: the CLI,
+        # checking line by line, must write them in the order that never crosses them.
+        self.bounds = bounds
 
     def key_of(self, entry):
         return tuple(entry.get(slot.option) for slot in self.keys.values())
@@ -416,6 +419,7 @@ MAG = Entry(
             ],
         ),
     ],
+    bounds=[("binding.init_retx_time", "binding.max_retx_time")],
 )
 
 LMA = Entry(
