@@ -237,14 +237,17 @@ def snapshot(router) -> tuple[str, str]:
     return router.device.get_config("running"), router.device.get_config("startup")
 
 
-TRANSPORTS = {"nc": ("auto", "netconf"), "cli": ("auto", "cli")}  # host -> (transport option, expected)
+# host -> (transport option, expected transport)
+TRANSPORTS = {"nc": ("auto", "netconf"), "ncc": ("netconf", "netconf"), "cli": ("auto", "cli")}
 
 
 @pytest.fixture
 def pair(iosxe_router_factory):
-    """One fresh router per transport: NETCONF (found by auto) and CLI (auto falls back, no NETCONF)."""
+    """Fresh routers: NETCONF on running (found by auto), NETCONF with a candidate datastore, and CLI
+    (auto falls back: no NETCONF)."""
     return {
         "nc": make_router(iosxe_router_factory, "R-nc", "netconf"),
+        "ncc": make_router(iosxe_router_factory, "R-ncc", "netconf", candidate=True),
         "cli": make_router(iosxe_router_factory, "R-cli", "cli"),
     }
 
@@ -316,7 +319,7 @@ def test_every_state_over_both_transports_check_mode_first(tmp_path, pair):
         # auto picked NETCONF where the model is offered, the CLI where there is no NETCONF
         first = run["domain merged"][name]
         assert first["transport"] == expected_transport, first["transport_reason"]
-        assert first["transport_reason"].startswith("auto")
+        assert TRANSPORTS[name][0] in first["transport_reason"]
         assert first[payload], first
         assert run["domain merged again"][name].get(payload) in ([], None)
 
