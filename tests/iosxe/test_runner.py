@@ -107,3 +107,42 @@ def test_rendered_and_parsed_round_trip_without_a_device():
     assert from_xml["parsed"] == [MAG]
     broken = runner.run("mag", args(state="parsed", running_config="<config><native"), None, False, False)
     assert broken["failed"] is True and "running_config" in broken["msg"]
+
+
+class RestoreFails:
+    """The real CLI transport, except that the session drops when the module tries to restore (after
+    the device rejected a line): the failure must say loudly what is left part-applied."""
+
+    def __init__(self, real):
+        self._real = real
+        self.name, self.reason = real.name, real.reason
+        self.applies = 0
+
+    def get_config(self, resource):
+        return self._real.get_config(resource)
+
+    def apply(self, plan):
+        self.applies += 1
+        if self.applies > 1:
+            raise transport.DeviceError("protocol", "session closed by the device", "127.0.0.1")
+        self._real.apply(plan)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._real.close()
+
+
+def test_a_failed_restore_is_reported_loudly(iosxe_router_factory, monkeypatch):
+    router = iosxe_router_factory(hostname="R1")
+    router.device.seed_cli("ipv6 mobile pmipv6-domain dn1\n")
+    real_open = transport.open_transport
+    monkeypatch.setattr(runner, "open_transport", lambda p, t: RestoreFails(real_open(p, t)))
+    bad = dict(MAG, binding={"lifetime": 3601})
+    result = runner.run("mag", args(config=[bad], transport="cli"), params_for(router), False, False)
+    assert result["failed"] is True and result["kind"] == "rejected"
+    assert result["restored"] is False and result["changed"] is True
+    assert "RESTORE FAILED" in result["msg"] and "session closed by the device" in result["msg"]
+    assert "role LTE" in result["applied"]
+    assert "pmipv6-mag" in router.device.get_config("running")  # what the message says is left
