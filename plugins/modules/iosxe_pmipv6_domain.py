@@ -855,6 +855,20 @@ restored:
   returned: when a CLI change was rejected
   type: bool
   sample: true
+save_result:
+  description: The device's answer to the save (C(cisco-ia:save-config) result or C(write memory) output).
+  returned: when RV(saved) is true
+  type: str
+  sample: "Save running-config successful"
+restore_commands:
+  description: The CLI lines sent to put the resource back after a rejected line.
+  returned: when a CLI change was rejected
+  type: list
+  elements: str
+restore_error:
+  description: Why the restore failed, or what still differs from the configuration before the task.
+  returned: when RV(restored) is false
+  type: str
 applied:
   description: The CLI lines the device accepted before it rejected one (undone when RV(restored) is true).
   returned: when a CLI change was rejected after some lines were accepted
