@@ -80,8 +80,8 @@ notes:
   - "Inventory variables used: C(ansible_host) (default the inventory name), C(ansible_port),
     C(ansible_user), C(ansible_password) (or C(ansible_ssh_pass)), C(ansible_ssh_private_key_file) (or
     C(ansible_private_key_file)), C(ansible_become_password) (or C(ansible_become_pass)) as the enable
-    secret, and C(ansible_host_key_checking) (default true). Credentials are never module options and never
-    appear in results."
+    secret, and C(ansible_host_key_checking) (default Ansible's C(host_key_checking) setting, true).
+    Credentials are never module options and never appear in results."
   - "Safe apply: over NETCONF with a candidate datastore the change is edited, validated and committed
     (discarded on any error); without one it is applied to running with rollback-on-error. Over the CLI
     only the computed lines are sent; when the device rejects a line, the module restores the resource to

@@ -7,6 +7,7 @@ host needs neither a Python interpreter nor a connection from Ansible itself. Cr
 host's standard inventory variables, never from module options, and are never part of a result.
 """
 
+from ansible import constants
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe import (
@@ -75,7 +76,10 @@ class IosxeResourceAction(ActionBase):
             cli_port=int(cli_port or DEFAULT_PORTS["cli"]),
             connect_timeout=args["connect_timeout"],
             command_timeout=args["command_timeout"],
-            host_key_checking=_boolean(self._var(task_vars, "ansible_host_key_checking", default=True)),
+            # the host variable, else Ansible's own setting (ANSIBLE_HOST_KEY_CHECKING, ansible.cfg; true)
+            host_key_checking=_boolean(
+                self._var(task_vars, "ansible_host_key_checking", default=constants.HOST_KEY_CHECKING)
+            ),
         )
 
 
