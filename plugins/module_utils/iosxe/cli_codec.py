@@ -137,7 +137,7 @@ def _append_item(each, entry, values):
 def _bounded_order(spec, sets):
     """Write the upper line of a bound pair first when the new lower value passes the old upper."""
     for lower, upper in spec.bounds:
-        at = {lc.part.where(): i for i, (lc, _) in enumerate(sets) if not isinstance(lc.part, Each)}
+        at = {pair[0].part.where(): i for i, pair in enumerate(sets) if not isinstance(pair[0].part, Each)}
         if lower in at and upper in at and at[lower] < at[upper]:
             low, up = sets[at[lower]][0], sets[at[upper]][0]
             if _single_value(low.part, low.after) > _single_value(up.part, up.before):
@@ -211,7 +211,7 @@ def _entry_commands(change):
             sets.append((lc, [reset_text(lc.part, lc.before)]))
         else:
             (early if lc.part.remove_first else late).append(reset_text(lc.part, lc.before))
-    sets = [text for _, texts in _bounded_order(change.spec, sets) for text in texts]
+    sets = [text for pair in _bounded_order(change.spec, sets) for text in pair[1]]
     for sub in change.subs:
         if sub.removed:
             removed_subs.append("no " + entry_header(sub.spec, sub.entry))
