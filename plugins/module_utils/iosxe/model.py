@@ -170,7 +170,7 @@ class Each:
         if self.plain:
             name = self.key[0]
             return [{name: item} for item in found]
-        return [Line.values(self.line, item) for item in found]
+        return [self.line.values(item) for item in found]
 
     def item_key(self, values):
         return tuple(values.get(k) for k in self.key)

@@ -88,7 +88,7 @@ def merge_entry(spec, have, want):
     out = {slot.option: have[slot.option] for slot in spec.keys.values()}
     for part in spec.body:
         if isinstance(part, Entry):
-            subs = _merge_keyed(part.entries(have), part.entries(want), part.key_of, part)
+            subs = _merge_entries(part, part.entries(have), part.entries(want))
             if subs:
                 out[part.option] = subs
         elif isinstance(part, Each):
@@ -114,11 +114,11 @@ def _merge_line(line, have, want):
     return dict(old, **new)
 
 
-def _merge_keyed(old, new, key_of, spec=None):
-    merged = {key_of(e): e for e in old}
+def _merge_entries(spec, old, new):
+    merged = {spec.key_of(e): e for e in old}
     for entry in new:
-        key = key_of(entry)
-        merged[key] = merge_entry(spec, merged[key], entry) if (spec and key in merged) else entry
+        key = spec.key_of(entry)
+        merged[key] = merge_entry(spec, merged[key], entry) if key in merged else entry
     return [merged[k] for k in sorted(merged)]
 
 
