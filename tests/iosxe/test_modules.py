@@ -371,7 +371,7 @@ def test_rendered_and_parsed_need_no_device(tmp_path, iosxe_router_factory):
         "ansible_port": port,
         "ansible_user": "admin",
         "ansible_password": PASSWORD,
-        "ansible_python_interpreter": sys.executable,
+        "ansible_python_interpreter": "/nonexistent/python3",  # no Python is ever run on the host
         "iosxe_transport": "auto",
         "iosxe_netconf_port": port,
         "iosxe_cli_port": port,
