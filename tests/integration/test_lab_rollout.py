@@ -34,7 +34,9 @@ from domain import Pinger  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (namespaces, sshd)")
 
-LAB = nslab.Lab(prefix=f"pmit{os.getpid() % 10000}", mgmt="198.18.91", mags=2,
+# Names, work directory and management subnet from the PID: two engineers' runs on one machine (or
+# a run beside CI's) get separate bridges and subnets (198.19.0-249.0/24; make lab uses 198.18.90).
+LAB = nslab.Lab(prefix=f"pmit{os.getpid() % 10000}", mgmt=f"198.19.{os.getpid() % 250}", mags=2,
                 workdir=Path(f"/run/pmipv6-it-{os.getpid()}"))  # fmt: skip
 DOMAIN = yaml.safe_load((REPO / "inventories/lab/group_vars/all/domain.yml").read_text())["pmipv6_domain"]
 XE_MAGS = ["mag3", "mag4", "mag5"]  # emulated IOS-XE MAGs of the mixed domain
