@@ -169,6 +169,23 @@ def measure(devices: int = 50, forks=(10, 20), runs: int = 3, transports=("netco
     return result
 
 
+def bound(result: dict) -> str:
+    """What limits the wall time, from the CPU figures of the forks-20 runs."""
+    cores = os.cpu_count() or 1
+    parts = []
+    for key, med in result["median"].items():
+        if key.endswith("/20"):
+            floor = (med["cpu_ansible"] + med["cpu_emulator"]) / cores
+            parts.append(f"{key.split('/')[0]}: {floor:.0f} s of the {med['wall']:.0f} s")
+    return (
+        f"CPU floor at forks 20 (all CPU seconds spread over {cores} cores), "
+        + ", ".join(parts)
+        + ": the run is bound by Ansible's own CPU (a forked worker per task and host, variable and "
+        "result handling in the controller, ncclient or netmiko imported in every module task), not "
+        "by the devices."
+    )
+
+
 def block(result: dict, command: str) -> str:
     rows = []
     for key, runs in result["runs"].items():
@@ -203,8 +220,8 @@ def block(result: dict, command: str) -> str:
             "Per device: the median over devices of the time in their two IOS-XE module tasks (domain, "
             "then MAG or LMA: each opens its own session, reads, compares), from "
             "`bench/callback_plugins/task_timing.py`. CPU: user + system seconds of `ansible-playbook` "
-            f"with its workers, and of the emulator processes, during the run. {result['when']}. "
-            f"This block: `{command}`.",
+            f"with its workers, and of the emulator processes, during the run. {bound(result)} "
+            f"{result['when']}. This block: `{command}`.",
             END,
         ]
     )
