@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from test_transport_apply import params_for  # the emulated router's credentials and ports
 
 from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe import runner, transport
 from ansible_collections.netmobility.pmipv6.plugins.module_utils.iosxe.transport import ConnectionParams
@@ -23,21 +24,6 @@ def free_port() -> int:
 def args(**kw):
     base = dict(state="merged", transport="auto", save_when="never", config=None, running_config=None)
     return dict(base, **kw)
-
-
-def params_for(router, **kw):
-    return ConnectionParams(
-        host="127.0.0.1",
-        username=router.spec.username,
-        password=router.spec.password,
-        enable_password=router.spec.enable_password,
-        netconf_port=router.netconf_port,
-        cli_port=router.cli_port,
-        connect_timeout=10,
-        command_timeout=20,
-        host_key_checking=False,
-        **kw,
-    )
 
 
 def test_bad_input_fails_with_its_path_before_any_connection():
