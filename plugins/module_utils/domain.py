@@ -20,6 +20,11 @@ import re
 ROOT = "pmipv6_domain"
 DEFAULT_LINK_LOCAL = "fe80::200:5eff:fe00:5213"  # RFC 6543
 MAX_LIFETIME = 262140  # the PBU lifetime field: 16 bits of 4-second units
+# Defaults of the domain settings, shared by the validation and the Linux and IOS-XE mappings.
+DEFAULT_WINDOW_MS = 300  # RFC 5213 TimestampValidityWindow
+DEFAULT_LIFETIME = 3600
+DEFAULT_HEARTBEAT_INTERVAL = 30
+DEFAULT_HEARTBEAT_MISSED = 3
 PLATFORMS = ("linux", "iosxe")
 DATAPLANES = ("auto", "kernel", "userspace", "none")
 REPLAY_MODES = ("timestamp", "sequence")
@@ -222,8 +227,10 @@ class Checker:
             w.fail(ROOT + ".name", "not a valid domain name: {!r}".format(d["name"]))
         rp = w.mapping(d.get("replay_protection"), ROOT + ".replay_protection", ("mode", "window_ms"))
         w.choice(rp.get("mode"), ROOT + ".replay_protection.mode", "timestamp", REPLAY_MODES)
-        w.integer(rp.get("window_ms"), ROOT + ".replay_protection.window_ms", 300, 1, 60000)
-        lifetime = w.integer(d.get("binding_lifetime"), ROOT + ".binding_lifetime", 3600, 4, MAX_LIFETIME)
+        w.integer(rp.get("window_ms"), ROOT + ".replay_protection.window_ms", DEFAULT_WINDOW_MS, 1, 60000)
+        lifetime = w.integer(
+            d.get("binding_lifetime"), ROOT + ".binding_lifetime", DEFAULT_LIFETIME, 4, MAX_LIFETIME
+        )
         if lifetime % 4:
             w.fail(ROOT + ".binding_lifetime", f"{lifetime} is not a multiple of 4 seconds")
         lla = d.get("link_local_address", DEFAULT_LINK_LOCAL)
@@ -231,8 +238,8 @@ class Checker:
         if text and not ipaddress.IPv6Address(text).is_link_local:
             w.fail(ROOT + ".link_local_address", f"{lla} is not a link-local address")
         hb = w.mapping(d.get("heartbeat"), ROOT + ".heartbeat", ("interval", "missed", "timeout"))
-        w.number(hb.get("interval"), ROOT + ".heartbeat.interval", 30, 1, 3600)
-        w.integer(hb.get("missed"), ROOT + ".heartbeat.missed", 3, 1, 100)
+        w.number(hb.get("interval"), ROOT + ".heartbeat.interval", DEFAULT_HEARTBEAT_INTERVAL, 1, 3600)
+        w.integer(hb.get("missed"), ROOT + ".heartbeat.missed", DEFAULT_HEARTBEAT_MISSED, 1, 100)
         w.number(hb.get("timeout"), ROOT + ".heartbeat.timeout", 30, 1, 3600)  # IOS-XE nodes only
         if d.get("auth") is not None:
             a = w.mapping(d["auth"], ROOT + ".auth", ("spi", "key", "algorithm"), ("spi", "key"))
@@ -469,8 +476,14 @@ def _common(domain, name, node, role, paths):
         "control_socket": paths["control_socket"].format(node=name),
         "state_dir": paths["state_dir"].format(node=name),
         "dataplane": node.get("dataplane") or domain.get("dataplane") or "auto",
-        "replay_protection": {"mode": rp.get("mode", "timestamp"), "window_ms": rp.get("window_ms", 300)},
-        "heartbeat": {"interval": hb.get("interval", 30), "missed": hb.get("missed", 3)},
+        "replay_protection": {
+            "mode": rp.get("mode", "timestamp"),
+            "window_ms": rp.get("window_ms", DEFAULT_WINDOW_MS),
+        },
+        "heartbeat": {
+            "interval": hb.get("interval", DEFAULT_HEARTBEAT_INTERVAL),
+            "missed": hb.get("missed", DEFAULT_HEARTBEAT_MISSED),
+        },
     }
     if domain.get("auth"):
         auth = domain["auth"]
@@ -507,7 +520,7 @@ def _lma_config(domain, name, paths):
         "mags": [
             {"name": n, "address": ipaddress.IPv6Address(str(m["address"])).compressed} for n, m in mags
         ],
-        "binding_lifetime_max": domain.get("binding_lifetime", 3600),
+        "binding_lifetime_max": domain.get("binding_lifetime", DEFAULT_LIFETIME),
     }
     for key in ("min_delay_before_bce_delete_ms", "max_delay_before_new_bce_assign_ms"):
         if domain.get(key) is not None:
@@ -545,7 +558,7 @@ def _mag_config(domain, name, paths):
         "link_local_address": ipaddress.IPv6Address(
             str(domain.get("link_local_address", DEFAULT_LINK_LOCAL))
         ).compressed,
-        "binding_lifetime": domain.get("binding_lifetime", 3600),
+        "binding_lifetime": domain.get("binding_lifetime", DEFAULT_LIFETIME),
     }
     poll = mag.get("detach_poll") or domain.get("detach_poll")
     if poll:

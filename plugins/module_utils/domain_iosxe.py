@@ -63,10 +63,11 @@ def _iosxe_nodes(domain):
 
 def _heartbeat(domain):
     hb = domain.get("heartbeat") or {}
-    interval = hb.get("interval", 30)
+    interval = hb.get("interval", model.DEFAULT_HEARTBEAT_INTERVAL)
     # RFC 5847 counts a heartbeat as missed when the next one is due: the reply timeout defaults
     # to the interval, as the Linux agents behave.
-    return {"interval": interval, "retries": hb.get("missed", 3), "timeout": hb.get("timeout", interval)}
+    missed = hb.get("missed", model.DEFAULT_HEARTBEAT_MISSED)
+    return {"interval": interval, "retries": missed, "timeout": hb.get("timeout", interval)}
 
 
 def _whole(value):
@@ -83,7 +84,7 @@ def _domain_entry(domain, lma_name):
     rp = domain.get("replay_protection") or {}
     entry = {
         "name": domain["name"],
-        "replay_window": rp.get("window_ms", 300),
+        "replay_window": rp.get("window_ms", model.DEFAULT_WINDOW_MS),
         "lmas": [
             {"name": name, "ipv6_address": _ipv6(lma["address"])}
             for name, lma in sorted(domain["lmas"].items())
@@ -108,7 +109,7 @@ def _mag_entry(domain, name):
         "domain": domain["name"],
         "address": {"ipv6": _ipv6(mag["address"])},
         "interfaces": sorted(item["name"] for item in interfaces),
-        "binding": {"lifetime": domain.get("binding_lifetime", 3600)},
+        "binding": {"lifetime": domain.get("binding_lifetime", model.DEFAULT_LIFETIME)},
         "heartbeat": {k: _whole(v) for k, v in _heartbeat(domain).items()},
         "lmas": [
             {
@@ -129,7 +130,7 @@ def _mag_entry(domain, name):
 
 def _lma_entry(domain, name):
     lma = domain["lmas"][name]
-    bce = {"lifetime": domain.get("binding_lifetime", 3600)}
+    bce = {"lifetime": domain.get("binding_lifetime", model.DEFAULT_LIFETIME)}
     if domain.get("max_delay_before_new_bce_assign_ms") is not None:
         bce["create_wait_time"] = domain["max_delay_before_new_bce_assign_ms"]
     if domain.get("min_delay_before_bce_delete_ms") is not None:
