@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 KINDS = ("unreachable", "authentication", "timeout", "rejected", "unsupported", "protocol")
 NETCONF_PORT = 830
+NO_MODEL = "NETCONF is up but the device does not offer Cisco-IOS-XE-mobileip"
 
 
 @dataclass
@@ -140,11 +141,7 @@ def open_transport(params: ConnectionParams, transport: str = "auto") -> Transpo
         session = NetconfTransport.connect(params)
         if not session.offers_mobileip:
             session.close()
-            raise DeviceError(
-                "unsupported",
-                "NETCONF is up but the device does not offer Cisco-IOS-XE-mobileip",
-                params.host,
-            )
+            raise DeviceError("unsupported", NO_MODEL, params.host)
         session.reason = f"transport: netconf requested; {session.model_source}"
         return session
     if transport != "auto":
@@ -160,7 +157,7 @@ def open_transport(params: ConnectionParams, transport: str = "auto") -> Transpo
             session.reason = f"auto: NETCONF, {session.model_source}"
             return session
         session.close()
-        why = "NETCONF is up but the device does not offer Cisco-IOS-XE-mobileip"
+        why = NO_MODEL
     return _cli_connect(params, reason=f"auto: CLI, {why}")
 
 

@@ -96,15 +96,17 @@ class CliTransport(Transport):
 
     @staticmethod
     def _connect_error(exc, params) -> DeviceError:
-        host = params.host
+        host, secrets = params.host, params.secrets()
         if isinstance(exc, NetmikoAuthenticationException):
             return DeviceError("authentication", f"SSH login as {params.username!r} refused", host)
         text = str(exc)
         if "known_hosts" in text or "host key" in text.lower():
             return DeviceError("authentication", "host key not known (host_key_checking is on)", host)
         if isinstance(exc, (NetmikoTimeoutException, ReadTimeout)):
-            return DeviceError("unreachable", f"no SSH session on port {params.cli_port}: {text}", host)
-        return DeviceError("protocol", f"{type(exc).__name__}: {text}", host, secrets=params.secrets())
+            return DeviceError(
+                "unreachable", f"no SSH session on port {params.cli_port}: {text}", host, secrets=secrets
+            )
+        return DeviceError("protocol", f"{type(exc).__name__}: {text}", host, secrets=secrets)
 
     def _enable(self) -> None:
         """Privileged EXEC, which configuration and saving need; the enable secret when asked.
@@ -161,7 +163,7 @@ class CliTransport(Transport):
         output = self._guard(self._conn.send_command, command, read_timeout=self.params.command_timeout)
         error = _device_error_text(output)
         if error:
-            raise DeviceError("rejected", error, self.host, detail=command)
+            raise DeviceError("rejected", error, self.host, detail=command, secrets=self.params.secrets())
         return output
 
     def apply(self, plan) -> None:
@@ -182,9 +184,11 @@ class CliTransport(Transport):
                 )
                 error = _device_error_text(output)
                 if error:
-                    raise DeviceError("rejected", error, self.host, detail=line.strip(), applied=applied)
+                    raise DeviceError(
+                        "rejected", error, self.host, detail=line.strip(), secrets=self.params.secrets()
+                    )
                 applied.append(line)
-        except DeviceError as exc:
+        except DeviceError as exc:  # a refused line or a timeout: what went in before it
             exc.applied = applied
             raise
         finally:
@@ -196,7 +200,9 @@ class CliTransport(Transport):
         output = self._guard(self._conn.save_config)
         error = _device_error_text(output)
         if error:
-            raise DeviceError("rejected", error, self.host, detail="write memory")
+            raise DeviceError(
+                "rejected", error, self.host, detail="write memory", secrets=self.params.secrets()
+            )
         prompt = self._conn.base_prompt
         answer = [line.strip() for line in output.splitlines() if line.strip()]
         # Without the echoed command and the prompt around the device's answer.

@@ -127,12 +127,13 @@ class NetconfTransport(Transport):
         try:
             return cls(params, session)
         except Exception:
-            session.close_session()
+            with contextlib.suppress(Exception):  # report why the session failed, not the close
+                session.close_session()
             raise
 
     @staticmethod
     def _connect_error(exc, params) -> DeviceError:
-        host, port = params.host, params.netconf_port
+        host, port, secrets = params.host, params.netconf_port, params.secrets()
         if isinstance(exc, AuthenticationError):
             return DeviceError("authentication", f"NETCONF login as {params.username!r} refused", host)
         if isinstance(exc, SSHUnknownHostError):
@@ -141,10 +142,14 @@ class NetconfTransport(Transport):
         if "subsystem" in text.lower():
             return DeviceError("unsupported", f"port {port} does not offer the netconf subsystem", host)
         if isinstance(exc, (SSHError, TransportError)) and "timed out" in text.lower():
-            return DeviceError("unreachable", f"no NETCONF hello on port {port}: {text}", host)
+            return DeviceError(
+                "unreachable", f"no NETCONF hello on port {port}: {text}", host, secrets=secrets
+            )
         if isinstance(exc, (SSHError, TransportError, OSError, EOFError)):
-            return DeviceError("unsupported", f"no NETCONF session on port {port}: {text}", host)
-        return DeviceError("protocol", f"{type(exc).__name__}: {text}", host, secrets=params.secrets())
+            return DeviceError(
+                "unsupported", f"no NETCONF session on port {port}: {text}", host, secrets=secrets
+            )
+        return DeviceError("protocol", f"{type(exc).__name__}: {text}", host, secrets=secrets)
 
     def _offers(self, capability: str) -> bool:
         return any(c.split("?")[0] == capability for c in self.capabilities)

@@ -14,7 +14,7 @@ test_option="test-then-set", session=None) -> None``
     Atomic: the whole resulting datastore is validated against Cisco's YANG (libyang); on any error an
     RpcError is raised and the datastore is unchanged. Edits of ``candidate`` check types and ranges
     only; ``must`` rules are checked by ``validate("candidate")`` and ``commit()``.
-``commit(session=None)``, ``discard_changes()``, ``validate(source="running", config_xml=None)``
+``commit(session=None)``, ``discard_changes(session=None)``, ``validate(source="running", config_xml=None)``
 ``save()``  running -> startup (cisco-ia:save-config, ``write memory``)
 ``lock(target, session)``, ``unlock(target, session)``, ``release(session)`` (drop a session's locks)
 ``seed_xml(xml)``, ``Device.from_running_config_xml(xml, ...)``, ``seed_cli(text)`` (delegates to
