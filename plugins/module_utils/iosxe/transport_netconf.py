@@ -127,8 +127,7 @@ class NetconfTransport(Transport):
         try:
             return cls(params, session)
         except Exception:
-            with contextlib.suppress(Exception):  # report why the session failed, not the close
-                session.close_session()
+            _close(session)
             raise
 
     @staticmethod
@@ -280,5 +279,15 @@ class NetconfTransport(Transport):
         return (result or "").strip() or "ok"
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):  # the session is going away either way
-            self._m.close_session()
+        _close(self._m)
+
+
+def _close(session) -> None:
+    """End a session; its failure is not reported (the session is going away either way). When the
+    close-session RPC fails (a timed-out or lost session), ncclient leaves the SSH transport and its
+    thread open, so they are closed here."""
+    try:
+        session.close_session()
+    except Exception:
+        with contextlib.suppress(Exception):
+            session._session.close()
