@@ -77,6 +77,8 @@ def test_canonical_form():
             "config[0].lmas[1].ipv6_addresses[0]: 'zz' is not an IPv6 address",
         ),
         ("mag", [{"name": "m"}], "config[0]: the key option 'domain' is missing"),
+        ("mag", [{"name": "", "domain": "d"}], "config[0].name: '' is not a non-empty string"),
+        ("mag", [{"name": ["m"], "domain": "d"}], "config[0].name: ['m'] is not a non-empty string"),
         (
             "mag",
             [{"name": "m", "domain": "d", "role": "CAR"}],
@@ -162,10 +164,12 @@ def test_mask_hides_keys_in_models_commands_and_xml():
             "nais": [{"name": "@r", "auth_option": {"spi_hex": "1F", "key": {"hex": "ABCD"}}}],
         }
     ]
-    masked = r.mask("domain", r.normalise("domain", config))
+    canonical = r.normalise("domain", config)
+    masked = r.mask("domain", canonical)
     assert masked[0]["auth_option"]["key"] == {"ascii": "********", "encryption": 7}
     assert masked[0]["nais"][0]["auth_option"]["key"] == {"hex": "********"}
     assert config[0]["auth_option"]["key"]["ascii"] == "s3cret"  # a copy
+    assert canonical[0]["nais"][0]["auth_option"]["key"]["hex"] == "ABCD"  # of what mask was given
     lines = r.mask_commands(r.render_cli("domain", config))
     text = "\n".join(lines) + r.mask_xml(r.render_xml("domain", config))
     assert "s3cret" not in text and "ABCD" not in text

@@ -19,9 +19,14 @@ INDENT = " "
 # -------------------------------------------------------------------------------------- render
 
 
+def _bool_flag(line):
+    """The line's BOOL flag slot (`no <line>` stores false rather than the default), or None."""
+    return line.slots[line.flag] if line.flag and line.slots[line.flag].kind == BOOL else None
+
+
 def line_text(line, values):
     """The configuration line for a line's (canonical) values."""
-    if line.flag and values.get(line.flag) is False and line.slots[line.flag].kind == BOOL:
+    if _bool_flag(line) and values.get(line.flag) is False:
         return "no " + line.text
     slots = line.slots
     words = render(line.pattern, filled(line, values), lambda name, value: slots[name].to_token(value))
@@ -32,7 +37,8 @@ def line_text(line, values):
 
 def reset_text(line, before):
     """The line that returns a line's options to their defaults."""
-    if line.flag and line.slots[line.flag].kind == BOOL and line.slots[line.flag].default is True:
+    flag = _bool_flag(line)
+    if flag and flag.default is True:
         return line.text  # `generate grekey`: `no generate grekey` would store false
     return "no " + " ".join(line.no_words)
 
@@ -115,8 +121,7 @@ def _read_line(spec, entry, words, children):
 
 def _read_plain_line(line, words, negated):
     if negated:  # only `no <bool line>` (no generate grekey) carries configuration
-        is_bool = line.flag and line.slots[line.flag].kind == BOOL
-        return {line.flag: False} if is_bool and _match(line, words[1:]) is not None else None
+        return {line.flag: False} if _bool_flag(line) and _match(line, words[1:]) is not None else None
     found = _match(line, words)
     if found is not None and line.flag:
         found[line.flag] = True
@@ -171,13 +176,10 @@ def parse_entries(spec, text):
         keys = _match(spec.header, words)
         if keys is None:
             continue
-        entry = _read_entry(spec, keys, children)
-        key = spec.key_of(entry)
-        if key in by_key:
-            for words2, grandchildren in children:
-                _read_line(spec, by_key[key], words2, grandchildren)
-        else:
-            by_key[key] = entry
+        entry = _read_entry(spec, keys, [])
+        entry = by_key.setdefault(spec.key_of(entry), entry)
+        for words2, grandchildren in children:
+            _read_line(spec, entry, words2, grandchildren)
     return normalise_entries(spec, list(by_key.values()), "running-config")
 
 

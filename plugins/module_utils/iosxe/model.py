@@ -55,6 +55,8 @@ class Slot:
             if isinstance(value, bool) or not (isinstance(value, int) or str(value).strip().isdigit()):
                 raise ValueError(f"{where}: {value!r} is not an integer")
             return int(value)
+        if isinstance(value, (dict, list, tuple, set)):  # str() would make a name of it
+            raise ValueError(f"{where}: {value!r} is not {self.describe()}")
         text = str(value).strip()
         if self.secret and text == MASK:
             return MASK  # a masked model (for display) stays renderable
@@ -71,6 +73,7 @@ class Slot:
             NAI: "a NAI (user@realm or @realm)",
             TUNNEL: "a tunnel interface (Tunnel<n>)",
             WINDOW: "a window (a number or 'ignore')",
+            STR: "a non-empty string",
         }.get(self.kind, "one of: " + ", ".join(self.choices))
 
     def is_default(self, value):

@@ -126,10 +126,9 @@ def _merge_items(each, have, want):
     old, new = get_option(have, each.option) or [], get_option(want, each.option) or []
     if each.plain:
         return sorted(set(old) | set(new))
-    slot_options = [each.slots[k].option for k in each.key]
 
     def key_of(item):
-        return tuple(item.get(o) for o in slot_options)
+        return each.item_key(each.line.values(item))
 
     merged = {key_of(i): i for i in old}
     for item in new:

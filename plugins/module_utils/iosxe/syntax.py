@@ -154,17 +154,13 @@ def _match_items(items, tokens, pos, values, convert):
 # ------------------------------------------------------------------------------------------ render
 
 
-def render(seq, values, format_value):
-    """The words of the line for these slot values (absent slots missing from ``values``), or None
-    when a value the line needs is missing. ``format_value(name, value)`` gives a value's word."""
-    return _render(seq, values, format_value)
-
-
 def _has_value(node, values):
     return any(name in values for name in slot_names(node))
 
 
-def _render(node, values, fmt):
+def render(node, values, fmt):
+    """The words of the line for these slot values (absent slots missing from ``values``), or None
+    when a value the line needs is missing. ``fmt(name, value)`` gives a value's word."""
     if isinstance(node, Word):
         if node.slot is None:
             return [node.text]
@@ -172,15 +168,15 @@ def _render(node, values, fmt):
     if isinstance(node, Value):
         return [fmt(node.slot, values[node.slot])] if node.slot in values else None
     if isinstance(node, Optional):
-        return _render(node.body, values, fmt) if _has_value(node.body, values) else []
+        return render(node.body, values, fmt) if _has_value(node.body, values) else []
     if isinstance(node, Choice):
         for branch in node.branches:
             if _has_value(branch, values):
-                return _render(branch, values, fmt)
+                return render(branch, values, fmt)
         return None
     words = []
     for item in node.items:
-        part = _render(item, values, fmt)
+        part = render(item, values, fmt)
         if part is None:
             return None
         words += part
