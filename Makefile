@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tshark tcpdump iproute2 iperf3 nftables openssh-server libyang2-dev gcc
+APT_PACKAGES := tshark tcpdump iproute2 iperf3 ethtool nftables openssh-server libyang2-dev gcc
 PYTEST_ARGS ?=
 WHEELHOUSE := build/wheelhouse
 
@@ -18,7 +18,7 @@ help:
 	@echo "make lab-down  remove the lab"
 
 apt-deps:
-	@missing=""; for c in tshark tcpdump ip iperf3 nft /usr/sbin/sshd gcc; do command -v $$c >/dev/null || missing=1; done; \
+	@missing=""; for c in tshark tcpdump ip iperf3 ethtool nft /usr/sbin/sshd gcc; do command -v $$c >/dev/null || missing=1; done; \
 	[ -f /usr/include/libyang/libyang.h ] || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install $(APT_PACKAGES)"; exit 1; fi; \

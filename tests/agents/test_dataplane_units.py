@@ -299,6 +299,30 @@ def test_up_filters_and_completes_partial_checksums(vnet):
         h.close()
 
 
+def test_without_vnet_headers_coalesced_tcp_is_cut_into_valid_segments():
+    """No virtio-net header to hand a merged packet to the kernel whole: the relay cuts it into
+    checksummed segments itself (PSH and FIN on the last one, CWR on the first), byte-exact."""
+    h = Relay("down", vnet=False)
+    try:
+        payload = random.Random(4).randbytes(5001)  # odd: the last segment needs the checksum pad
+        big = bytearray(tcp_segment(4_294_967_000, payload, r.TCP_ACK | r.TCP_PSH | r.TCP_FIN | r.TCP_CWR))
+        big[56:58] = b"\xde\xad"  # GRO leaves the first segment's checksum: stale
+        udp = struct.pack("!IHBB", 6 << 28, 3000, 17, 64) + bytes(32) + bytes(3000)
+        out = h.down([bytes(big), udp], mtu=1460)
+        assert h.counter("oversize") == 2
+        segments, rest = out[:-1], out[-1]
+        assert rest == udp  # not TCP: passed on as it is (the kernel answers Packet Too Big)
+        assert [len(p) for p in segments] == [1460, 1460, 1460, 72 + 5001 - 3 * 1388]
+        assert all(valid_tcp(p) for p in segments)
+        assert b"".join(p[72:] for p in segments) == payload
+        seqs = [struct.unpack_from("!I", p, 44)[0] for p in segments]
+        assert seqs == [(4_294_967_000 + i * 1388) & 0xFFFFFFFF for i in range(4)]
+        flags = [p[53] for p in segments]
+        assert flags == [r.TCP_ACK | r.TCP_CWR, r.TCP_ACK, r.TCP_ACK, r.TCP_ACK | r.TCP_PSH | r.TCP_FIN]
+    finally:
+        h.close()
+
+
 def test_reverse_path_set_updates_incrementally():
     def hx(p: str) -> str:
         return ipaddress.IPv6Address(p).packed.hex()

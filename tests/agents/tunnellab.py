@@ -23,6 +23,9 @@ MN_MAC = "02:00:00:00:00:0a"  # the MAG's source guard lets only this MAC send f
 CN_ADDR, LMA_EXT = "2001:db8:e::2", "2001:db8:e::1"
 MAG_LLA = "fe80::200:5eff:fe00:5213"
 IPERF_PORT = 5201
+# How long the core link's receiver holds packets for GRO in the NIC-like setting, like a NIC's
+# interrupt coalescing (ethtool rx-usecs; tens of microseconds is common)
+CORE_COALESCE_NS = 50_000
 
 
 def raw(address: str) -> bytes:
@@ -66,6 +69,26 @@ class Topology:
         run("ip", "-n", self.mag, "-6", "route", action, "default", "via", LMA_ADDR, "dev", "core0")
         run("ip", "-n", self.mag, "-6", "route", action, HNP, "dev", "acc0")
         run("ip", "-n", self.lma, "-6", "route", action, HNP, "via", MAG_ADDR, "dev", "core0")
+
+    def core_like_nic(self, on: bool = True) -> None:
+        """Let the MAG-LMA veth pair receive like a physical NIC (``on``), or as veth does by default.
+
+        By default a veth hands each packet to the receiving namespace inside the sender's system
+        call, one at a time, so nothing is ever merged; a NIC coalesces interrupts and GRO merges
+        what arrives together (for IPv6-in-IPv6 too).  ``on``: GRO with rx-udp-gro-forwarding
+        (which lets veth take its NAPI path for packets sent by local sockets) and a
+        gro_flush_timeout / napi_defer_hard_irqs that hold packets for CORE_COALESCE_NS.  Plain
+        forwarding is unaffected either way: veth passes its GSO packets through whole."""
+        state = "on" if on else "off"
+        timeout, defer = (CORE_COALESCE_NS, 2) if on else (0, 0)
+        for ns in (self.mag, self.lma):
+            features = ("gro", state, "rx-udp-gro-forwarding", state)
+            run("ip", "netns", "exec", ns, "ethtool", "-K", "core0", *features)
+            run(  # ip netns exec mounts the namespace's own sysfs
+                "ip", "netns", "exec", ns, "sh", "-c",
+                f"echo {timeout} > /sys/class/net/core0/gro_flush_timeout"
+                f" && echo {defer} > /sys/class/net/core0/napi_defer_hard_irqs",
+            )  # fmt: skip
 
     def close(self) -> None:
         self.lab.close()

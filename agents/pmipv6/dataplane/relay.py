@@ -18,7 +18,10 @@ relay takes up to 64 with one recvmmsg(2).  With ``--vnet 1`` (offload) the TUN 
 virtio-net headers and the ``down`` relay merges consecutive segments of one TCP flow into one
 super-packet per TUN write (like the kernel's GRO), so the kernel forwards one packet where it
 would otherwise forward 20 to 45.  The wire format is untouched: every packet in the tunnel is a
-plain RFC 2473 packet of at most the tunnel MTU.
+plain RFC 2473 packet of at most the tunnel MTU.  A core NIC's GRO may merge tunnel packets before
+the raw socket sees them (bigger than the tunnel MTU: counted ``oversize``); with offload they go
+on as one GSO packet, without it the relay cuts them into checksummed segments itself, since the
+kernel would drop a packet bigger than the MN's link and answer Packet Too Big.
 
 Stdlib only: this file is started as ``python relay.py`` and must import quickly; the ctypes
 structures come from ``pmipv6/mmsg.py`` (shared with ``batchio``), found relative to this file.
@@ -343,8 +346,10 @@ class Relay:
                 if check and (length < 40 or data[at] >> 4 != 6 or not source_allowed(data, at)):
                     dropped += 1
                     continue
-                if length > mtu:  # merged by GRO on the way in? passed on as it is (see offload)
+                if length > mtu:  # merged by the core NIC's GRO: cut again, or the LMA would drop it
                     st[base + BIG] += 1
+                    errors += _write_cut(tun, data, at, length, mtu)
+                    continue
                 try:
                     write(tun, mv[at : at + length])
                 except OSError:
@@ -444,9 +449,9 @@ class Relay:
         socket saw it is handed over as GSO TCPV6 cut to the tunnel MTU; anything else as it is."""
         data = self.ring.data
         self.st[self.base + BIG] += 1
-        hl = 40 + ((data[at + 52] >> 4) << 2) if length >= 60 and data[at + 6] == 6 else 0
+        hl = _cuttable_tcp(data, at, length, mtu)
         header = NO_VNET
-        if hl and not data[at + 53] & (TCP_SYN | TCP_RST | TCP_URG) and length > hl and mtu > hl:
+        if hl:
             tcp_len = length - 40
             struct.pack_into("!H", data, at + 56, _fold(_checksum(data[at + 8 : at + 40]), tcp_len, 6))
             header = VNET.pack(F_NEEDS_CSUM, GSO_TCPV6, hl, mtu - hl, 40, 16)
@@ -472,6 +477,51 @@ class Relay:
         except OSError:
             return 1
         return 0
+
+
+def _cuttable_tcp(data, at: int, length: int, mtu: int) -> int:
+    """Headers' length (IPv6 + TCP) of a TCP packet that can be cut into segments of at most
+    ``mtu`` octets (data beyond the headers, no SYN, RST or URG); 0 for anything else."""
+    if length < 60 or data[at + 6] != 6 or data[at + 53] & (TCP_SYN | TCP_RST | TCP_URG):
+        return 0
+    hl = 40 + ((data[at + 52] >> 4) << 2)
+    return hl if hl < length and hl < mtu else 0
+
+
+def _write_cut(tun: int, data: bytearray, at: int, length: int, mtu: int) -> int:
+    """Without virtio-net headers: a TCP packet a NIC's GRO merged is cut into segments of at most
+    ``mtu`` octets, as the kernel's GSO would (sequence numbers, PSH and FIN on the last, CWR on the
+    first, a checksum each), and written one by one; anything else goes on as it is.  Slow, but
+    only this fallback mode needs it.  Returns the number of failed writes."""
+    hl = _cuttable_tcp(data, at, length, mtu)
+    if not hl:
+        pieces = [data[at : at + length]]
+    else:
+        head, mss, seq = bytearray(data[at : at + hl]), mtu - hl, _U32.unpack_from(data, at + 44)[0]
+        flags, pseudo = head[53], _checksum(head[8:40])
+        pieces = []
+        for start in range(at + hl, at + length, mss):
+            payload = data[start : min(start + mss, at + length)]
+            last = start + mss >= at + length
+            head[53] = flags if last else flags & ~(TCP_PSH | TCP_FIN)
+            if start > at + hl:
+                head[53] &= ~TCP_CWR
+            tcp_len = hl - 40 + len(payload)
+            struct.pack_into("!H", head, 4, tcp_len)
+            _U32.pack_into(head, 44, seq)
+            head[56:58] = b"\0\0"
+            odd = len(payload) & 1
+            s = _fold(pseudo, tcp_len, 6, _checksum(head[40:]), _checksum(payload + b"\0" * odd))
+            struct.pack_into("!H", head, 56, (~s & 0xFFFF) or 0xFFFF)
+            pieces.append(bytes(head) + payload)
+            seq = (seq + len(payload)) & 0xFFFFFFFF
+    failed = 0
+    for piece in pieces:
+        try:
+            os.write(tun, piece)
+        except OSError:
+            failed += 1
+    return failed
 
 
 def _continues(data, at: int, length: int, head: bytes, ack: bytes, opt: bytes, hl: int, mss: int, seq: int):
