@@ -337,6 +337,7 @@ def tcp_transfer(topo: Topology, size: int, seed: int = 7) -> tuple[str, str]:
         server.close()
 
 
+@pytest.mark.skipif(shutil.which("ethtool") is None, reason="ethtool not installed (apt-get install ethtool)")
 @pytest.mark.parametrize("offload", [True, False], ids=["offload", "plain"])
 def test_tunnel_packets_merged_by_the_core_nic_arrive_intact(topo, offload):
     """A core NIC's GRO merges tunnel packets before the LMA's raw socket sees them (here a veth
