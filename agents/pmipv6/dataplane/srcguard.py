@@ -55,8 +55,8 @@ class SourceGuard:
         script = [] if self._created else self._create()
         script += [f"add element ip6 {self.name} bound {{ {', '.join(map(_prefix, prefixes))} }}"]
         script += [self._allowed("add", mac, prefixes)]
-        self._apply(script)
-        self._created = True
+        if self._apply(script):  # one transaction: a refused one made no table, the next MN tries again
+            self._created = True
 
     def revoke(self, mac: bytes, prefixes: list[tuple[bytes, int]]) -> None:
         if not self._created or not prefixes:
@@ -93,7 +93,7 @@ class SourceGuard:
             "}",
         ]
 
-    def _apply(self, script: list[str]) -> None:
+    def _apply(self, script: list[str]) -> bool:
         """One atomic nft transaction; a failure is logged, never raised (the routes stand)."""
         try:
             done = subprocess.run(
@@ -106,6 +106,8 @@ class SourceGuard:
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             log.error("source address validation: nft failed: %s", exc)
-            return
+            return False
         if done.returncode != 0:
             log.error("source address validation: nft refused: %s", done.stderr.strip())
+            return False
+        return True
