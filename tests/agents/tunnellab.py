@@ -70,19 +70,27 @@ class Topology:
         run("ip", "-n", self.mag, "-6", "route", action, HNP, "dev", "acc0")
         run("ip", "-n", self.lma, "-6", "route", action, HNP, "via", MAG_ADDR, "dev", "core0")
 
-    def core_like_nic(self, on: bool = True) -> None:
+    def core_like_nic(self, on: bool = True, *, keep_tso: bool = True) -> None:
         """Let the MAG-LMA veth pair receive like a physical NIC (``on``), or as veth does by default.
 
         By default a veth hands each packet to the receiving namespace inside the sender's system
         call, one at a time, so nothing is ever merged; a NIC coalesces interrupts and GRO merges
-        what arrives together (for IPv6-in-IPv6 too).  ``on``: GRO with rx-udp-gro-forwarding
-        (which lets veth take its NAPI path for packets sent by local sockets) and a
-        gro_flush_timeout / napi_defer_hard_irqs that hold packets for CORE_COALESCE_NS.  Plain
-        forwarding is unaffected either way: veth passes its GSO packets through whole."""
+        what arrives together (for IPv6-in-IPv6 too).  ``on``: GRO and a gro_flush_timeout /
+        napi_defer_hard_irqs that hold packets for CORE_COALESCE_NS, like a NIC's rx-usecs; and
+        veth merges only what its sender could not have sent as one GSO packet, so either
+
+        * ``keep_tso``: rx-udp-gro-forwarding too, which lets veth take its NAPI path for packets
+          that local sockets send while both ends keep TSO, so plain forwarding is unaffected.
+          It also merges tunnelled UDP datagrams, whose boundaries a raw socket cannot return:
+          for TCP measurements only (bench/tunnel.py), never on a real core link; or
+        * not ``keep_tso``: TSO off at both ends, a wire's view (segments on the link, merged on
+          receipt) with UDP left alone; plain forwarding pays for software segmentation."""
         state = "on" if on else "off"
+        udp_fwd = state if keep_tso else "off"
+        tso = "on" if keep_tso or not on else "off"
         timeout, defer = (CORE_COALESCE_NS, 2) if on else (0, 0)
         for ns in (self.mag, self.lma):
-            features = ("gro", state, "rx-udp-gro-forwarding", state)
+            features = ("gro", state, "rx-udp-gro-forwarding", udp_fwd, "tso", tso)
             run("ip", "netns", "exec", ns, "ethtool", "-K", "core0", *features)
             run(  # ip netns exec mounts the namespace's own sysfs
                 "ip", "netns", "exec", ns, "sh", "-c",

@@ -21,7 +21,9 @@ would otherwise forward 20 to 45.  The wire format is untouched: every packet in
 plain RFC 2473 packet of at most the tunnel MTU.  A core NIC's GRO may merge tunnel packets before
 the raw socket sees them (bigger than the tunnel MTU: counted ``oversize``); with offload they go
 on as one GSO packet, without it the relay cuts them into checksummed segments itself, since the
-kernel would drop a packet bigger than the MN's link and answer Packet Too Big.
+kernel would drop a packet bigger than the MN's link and answer Packet Too Big.  Merged UDP
+(``rx-udp-gro-forwarding`` or ``rx-gro-list`` on the core interface) cannot be split again: the
+raw socket returns the datagrams as one block without their boundaries (docs/operations.md).
 
 Stdlib only: this file is started as ``python relay.py`` and must import quickly; the ctypes
 structures come from ``pmipv6/mmsg.py`` (shared with ``batchio``), found relative to this file.
