@@ -455,7 +455,7 @@ class Relay:
         header = NO_VNET
         if hl:
             tcp_len = length - 40
-            struct.pack_into("!H", data, at + 56, _fold(_checksum(data[at + 8 : at + 40]), tcp_len, 6))
+            _store_pseudo_sum(data, at, tcp_len)
             header = VNET.pack(F_NEEDS_CSUM, GSO_TCPV6, hl, mtu - hl, 40, 16)
         try:
             os.writev(tun, [header, self.ring.mv[at : at + length]])
@@ -470,8 +470,7 @@ class Relay:
             tcp_len = sum(len(piece) for piece in iov) - VNET_LEN - 40
             struct.pack_into("!H", data, at + 4, tcp_len)
             data[at + 53] = flags
-            # checksum field: the pseudo-header sum; the kernel completes it (per segment if it cuts)
-            struct.pack_into("!H", data, at + 56, _fold(_checksum(data[at + 8 : at + 40]), tcp_len, 6))
+            _store_pseudo_sum(data, at, tcp_len)
             iov[0] = VNET.pack(F_NEEDS_CSUM, GSO_TCPV6, hl, mss, 40, 16)
             self.st[self.base + GRO] += 1
         try:
@@ -479,6 +478,12 @@ class Relay:
         except OSError:
             return 1
         return 0
+
+
+def _store_pseudo_sum(data: bytearray, at: int, tcp_len: int) -> None:
+    """CHECKSUM_PARTIAL for a GSO TCPV6 packet: the checksum field holds the pseudo-header sum
+    (addresses, TCP length, next header) and the kernel adds the rest, per segment if it cuts."""
+    struct.pack_into("!H", data, at + 56, _fold(_checksum(data[at + 8 : at + 40]), tcp_len, 6))
 
 
 def _cuttable_tcp(data, at: int, length: int, mtu: int) -> int:
