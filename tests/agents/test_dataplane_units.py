@@ -234,6 +234,53 @@ def test_merged_segments_cut_again_are_byte_exact(down):
         assert struct.unpack_from("!H", packet, 4)[0] == len(packet) - 1 - 40
 
 
+def _flow(seq: int, sizes: list[int], rnd: random.Random) -> list[bytes]:
+    """Segments of one flow with a flow label, traffic class and hop limit the checksum skips."""
+    out = []
+    for i, size in enumerate(sizes):
+        flags = r.TCP_ACK | (r.TCP_PSH if i == len(sizes) - 1 else 0)
+        packet = bytearray(tcp_segment(seq, rnd.randbytes(size), flags))
+        packet[0:4] = struct.pack("!I", 6 << 28 | 0x2C << 20 | 0xBEEF5)
+        packet[7] = 57
+        out.append(bytes(packet))
+        seq += size
+    return out
+
+
+def test_merge_refuses_segments_whose_checksums_do_not_hold(down):
+    """The kernel fills in a merged packet's checksum, so a segment damaged in the core would be
+    delivered as sound: a merge is made only when the segments' own checksums hold, otherwise
+    they go on unmerged and untouched, for the receiver's TCP to drop the damaged one."""
+    rnd = random.Random(11)
+    sound = _flow(7_000, [1200] * 9 + [333], rnd)
+    merged = down.down(sound)
+    assert len(merged) == 1 and segment(merged[0]) == sound  # flow label and hop limit: sound
+    damaged = list(sound)
+    for k, at in ((4, 600), (0, 56), (9, 40 + 32 + 332)):  # payload, checksum field, odd last octet
+        damaged[k] = damaged[k][:at] + bytes([damaged[k][at] ^ 0x40]) + damaged[k][at + 1 :]
+        assert not valid_tcp(damaged[k])
+        out = down.down(damaged)
+        assert [o[: r.VNET_LEN] for o in out] == [r.NO_VNET] * len(sound)
+        assert [o[r.VNET_LEN :] for o in out] == damaged  # nothing repaired
+        damaged[k] = sound[k]
+    assert down.counter("merge_bad_checksum") == 3 and down.counter("gro_packets") == 1
+
+
+def test_checksum_sum_finds_any_single_damaged_octet():
+    rnd = random.Random(3)
+    for trial in range(200):
+        segments = _flow(rnd.randrange(1 << 32), [rnd.randrange(1, 1400)] * rnd.randrange(2, 6), rnd)
+        ring = bytearray(b"".join(segments))
+        total = sum(int.from_bytes(p, "little") for p in segments)
+        assert r._sums_hold(ring, 0, len(segments), total), trial
+        k = rnd.randrange(len(segments))
+        at = rnd.randrange(8, len(segments[k]))  # anything the checksum covers
+        bad = bytearray(segments[k])
+        bad[at] ^= rnd.randrange(1, 256)
+        total += int.from_bytes(bad, "little") - int.from_bytes(segments[k], "little")
+        assert not r._sums_hold(ring, 0, len(segments), total), (trial, k, at)
+
+
 def test_merge_keeps_flows_order_and_header_changes_apart(down):
     a1, a2 = tcp_segment(1000, b"a" * 100), tcp_segment(1100, b"b" * 100)
     other_flow = tcp_segment(1200, b"c" * 100, src="2001:db8:100:1::11")

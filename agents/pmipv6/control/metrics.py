@@ -74,6 +74,7 @@ COUNTERS: dict[str, tuple[str, str | None]] = {
     "filtered": ("Packets routed to a tunnel but not tunnelled (link-local or multicast)", None),
     "gro_packets": ("Super-packets written after merging tunnelled TCP segments", None),
     "oversize": ("Packets above the tunnel MTU (answered with Packet Too Big or split)", None),
+    "merge_bad_checksum": ("Merges of tunnelled TCP segments refused: a checksum did not hold", None),
     # access link (MAG)
     "ra_sent": ("Router Advertisements sent, by kind", "kind"),
     "ra_not_sent": ("Router Advertisements not sent, by reason", "reason"),

@@ -16,12 +16,13 @@ Speed: packets move in batches through preallocated buffers: the ``up`` relay re
 packet straight into a sendmmsg(2) slot and sends up to 64 with one system call; the ``down``
 relay takes up to 64 with one recvmmsg(2).  With ``--vnet 1`` (offload) the TUN devices carry
 virtio-net headers and the ``down`` relay merges consecutive segments of one TCP flow into one
-super-packet per TUN write (like the kernel's GRO), so the kernel forwards one packet where it
-would otherwise forward 20 to 45.  The wire format is untouched: every packet in the tunnel is a
-plain RFC 2473 packet of at most the tunnel MTU.  A core NIC's GRO may merge tunnel packets before
-the raw socket sees them (bigger than the tunnel MTU: counted ``oversize``); with offload they go
-on as one GSO packet, without it the relay cuts them into checksummed segments itself, since the
-kernel would drop a packet bigger than the MN's link and answer Packet Too Big.  Merged UDP
+super-packet per TUN write (like the kernel's GRO, and like it only when the segments' checksums
+hold), so the kernel forwards one packet where it would otherwise forward 20 to 45.  The wire
+format is untouched: every packet in the tunnel is a plain RFC 2473 packet of at most the tunnel
+MTU.  A core NIC's GRO may merge tunnel packets before the raw socket sees them (bigger than the
+tunnel MTU: counted ``oversize``); with offload they go on as one GSO packet, without it the relay
+cuts them into checksummed segments itself, since the kernel would drop a packet bigger than the
+MN's link and answer Packet Too Big.  Merged UDP
 (``rx-udp-gro-forwarding`` or ``rx-gro-list`` on the core interface) cannot be split again: the
 raw socket returns the datagrams as one block without their boundaries (docs/operations.md).
 
@@ -61,9 +62,10 @@ COUNTERS = (
     "tunnel_tx_bytes",
     "gro_packets",  # down, offload: merged super-packets written
     "oversize",  # down: bigger than the tunnel MTU (merged by GRO on the way in, or a bigger peer MTU)
+    "merge_bad_checksum",  # down, offload: a merge whose TCP checksums did not add up: written unmerged
 )
 SLOTS = 16  # 64-bit counters per process row
-RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG = range(len(COUNTERS))
+RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG, BADSUM = range(len(COUNTERS))
 
 BATCH = 64
 DRAIN_ROUNDS = 16  # batches per wake-up before the control socket and other peers get a turn
@@ -370,25 +372,30 @@ class Relay:
         kernel's GRO: same addresses, ports, traffic class, hop limit, ack, window and options, the
         next sequence number, flags ACK (PSH allowed on the last), full-sized but the last.  The
         merged packet gets a virtio-net header (GSO TCPV6) and goes to the TUN device with one
-        writev(2) of the pieces in the ring (no copy); the kernel cuts it again only where it must."""
+        writev(2) of the pieces in the ring (no copy); the kernel cuts it again only where it must.
+
+        The kernel fills in a merged packet's checksum, so a segment damaged on the way would
+        arrive looking sound: as the kernel's GRO does, the relay first checks the segments' own
+        TCP checksums (``_sums_hold``) and writes a merge that fails the check unmerged, for the
+        receiver to drop the damaged segment."""
         ring, st, base = self.ring, self.st, self.base
         lens, lstep, loff, data, slot = ring.lens, ring.lstep, ring.loff, ring.data, ring.slot
         mv, recvmmsg, writev = ring.mv, self.libc.recvmmsg, os.writev
         tun, check, source_allowed, mtu = peer.tun, peer.rpf, peer.source_allowed, peer.mtu
-        startswith, unpack_u32 = data.startswith, _U32.unpack_from
-        errors = first = count = most = hl = mss = next_seq = last_flags = 0
+        startswith, unpack_u32, from_bytes = data.startswith, _U32.unpack_from, int.from_bytes
+        errors = first = most = hl = mss = next_seq = last_flags = total = 0
         k_head = k_ack = k_opt = b""  # what every merged segment's header must repeat
         for _ in range(DRAIN_ROUNDS):
             n = recvmmsg(peer.sock, ring.address, BATCH, MSG_DONTWAIT, None)
             if n <= 0:
                 break
             dropped = size = 0
-            iov = None  # the merge in progress: [virtio-net header, first segment, payloads...]
+            merge = None  # the merge in progress: its segments, whole, as views of the ring
             for k in range(n):
                 length = lens[k * lstep + loff]
                 at = k * slot
                 size += length
-                if iov is not None:
+                if merge is not None:
                     # fast path: a full-sized segment with the same header but for the sequence
                     # number and checksum (same source: the reverse-path check was done on the first)
                     if (
@@ -397,21 +404,21 @@ class Relay:
                         and startswith(k_ack, at + 48)  # ack, data offset, flags (ACK), window
                         and startswith(k_opt, at + 58)  # urgent pointer, options
                     ):
-                        iov.append(mv[at + hl : at + length])
+                        merge.append(mv[at : at + length])
+                        total += from_bytes(data[at : at + length], "little")  # for _sums_hold
                         next_seq = (next_seq + mss) & 0xFFFFFFFF
-                        count += 1
-                        if count < most:
+                        if len(merge) < most:
                             continue
                     elif _continues(data, at, length, k_head, k_ack, k_opt, hl, mss, next_seq):
-                        iov.append(mv[at + hl : at + length])  # short or PSH: the last one
-                        count += 1
+                        merge.append(mv[at : at + length])  # short or PSH: the last one
+                        total += from_bytes(data[at : at + length], "little")
                         last_flags = data[at + 53]
                     else:
-                        errors += self._write_merged(tun, iov, first, count, hl, mss, last_flags)
-                        iov = None
-                    if iov is not None:
-                        errors += self._write_merged(tun, iov, first, count, hl, mss, last_flags)
-                        iov = None
+                        errors += self._write_merged(tun, merge, total, first, hl, mss, last_flags)
+                        merge = None
+                    if merge is not None:
+                        errors += self._write_merged(tun, merge, total, first, hl, mss, last_flags)
+                        merge = None
                         continue
                 if length < 40 or data[at] >> 4 != 6 or (check and not source_allowed(data, at)):
                     dropped += 1
@@ -423,20 +430,20 @@ class Relay:
                     hl = 40 + ((data[at + 52] >> 4) << 2)
                     mss = length - hl
                     if mss > 0:  # may be the first of a merge
-                        first, count, last_flags = at, 1, TCP_ACK
+                        first, last_flags, total = at, TCP_ACK, 0
                         most = (MAX_MERGED - hl) // mss
                         next_seq = (unpack_u32(data, at + 44)[0] + mss) & 0xFFFFFFFF
                         k_head = bytes(mv[at : at + 44])
                         k_ack = bytes(mv[at + 48 : at + 56])
                         k_opt = bytes(mv[at + 58 : at + hl])
-                        iov = [NO_VNET, mv[at : at + length]]
+                        merge = [mv[at : at + length]]
                         continue
                 try:
                     writev(tun, [NO_VNET, mv[at : at + length]])
                 except OSError:
                     errors += 1
-            if iov is not None:  # the ring is overwritten by the next batch: write now
-                errors += self._write_merged(tun, iov, first, count, hl, mss, last_flags)
+            if merge is not None:  # the ring is overwritten by the next batch: write now
+                errors += self._write_merged(tun, merge, total, first, hl, mss, last_flags)
             st[base + RX] += n
             st[base + RXB] += size
             if dropped:
@@ -463,21 +470,60 @@ class Relay:
             return 1
         return 0
 
-    def _write_merged(self, tun: int, iov: list, at: int, count: int, hl: int, mss: int, flags: int) -> int:
-        """Write the merge ``iov`` (first segment's header at ring offset ``at``); 1 if it failed."""
-        if count > 1:
-            data = self.ring.data
-            tcp_len = sum(len(piece) for piece in iov) - VNET_LEN - 40
-            struct.pack_into("!H", data, at + 4, tcp_len)
-            data[at + 53] = flags
-            _store_pseudo_sum(data, at, tcp_len)
-            iov[0] = VNET.pack(F_NEEDS_CSUM, GSO_TCPV6, hl, mss, 40, 16)
-            self.st[self.base + GRO] += 1
+    def _write_merged(self, tun: int, merge: list, total: int, at: int, hl: int, mss: int, flags: int) -> int:
+        """Write the segments ``merge`` (the first one's header at ring offset ``at``; ``total``
+        the little-endian values of the others, summed) as one packet if their checksums hold,
+        else one by one; the number of failed writes."""
+        if len(merge) == 1:
+            return _write_each(tun, merge)
+        data = self.ring.data
+        total += int.from_bytes(data[at : at + len(merge[0])], "little")
+        if not _sums_hold(data, at, len(merge), total):
+            self.st[self.base + BADSUM] += 1
+            return _write_each(tun, merge)
+        tcp_len = sum(map(len, merge)) - 40 - (len(merge) - 1) * hl
+        struct.pack_into("!H", data, at + 4, tcp_len)
+        data[at + 53] = flags
+        _store_pseudo_sum(data, at, tcp_len)
+        iov = [VNET.pack(F_NEEDS_CSUM, GSO_TCPV6, hl, mss, 40, 16), merge[0]]
+        iov += [segment[hl:] for segment in merge[1:]]
+        self.st[self.base + GRO] += 1
         try:
             os.writev(tun, iov)
         except OSError:
             return 1
         return 0
+
+
+def _sums_hold(data, at: int, count: int, total: int) -> bool:
+    """Do the TCP checksums of ``count`` segments hold, given ``total``, the sum of the segments'
+    values as little-endian numbers (IPv6 header included, no extension headers)?
+
+    A number's value modulo 0xFFFF is the one's-complement sum of its 16-bit words (little-endian
+    words here: each is its big-endian twin times 256 modulo 0xFFFF, so a zero sum stays zero,
+    and an odd length gets its pad octet for free).  A segment's words add up to its TCP check
+    sum (pseudo-header and segment, zero modulo 0xFFFF when it holds) plus version/traffic
+    class/flow label and next header/hop limit, less the 6 the pseudo-header counts: those are
+    the same in every segment of a merge.  One sum over all segments finds any single damaged one
+    (the way the checksum itself would); the segments' bytes are read once, in C."""
+    fixed = (
+        (data[at] << 8 | data[at + 1])
+        + (data[at + 2] << 8 | data[at + 3])
+        + (data[at + 6] << 8 | data[at + 7])
+        - 6
+    )
+    return (total - 256 * count * fixed) % 0xFFFF == 0
+
+
+def _write_each(tun: int, packets: list) -> int:
+    """Write ``packets`` one by one, without offload; the number of failed writes."""
+    failed = 0
+    for packet in packets:
+        try:
+            os.writev(tun, [NO_VNET, packet])
+        except OSError:
+            failed += 1
+    return failed
 
 
 def _store_pseudo_sum(data: bytearray, at: int, tcp_len: int) -> None:
