@@ -202,6 +202,22 @@ def test_lock_held_by_another_session_is_a_clear_error(candidate_router, target)
     assert device.get_config() == before
 
 
+def test_device_that_cannot_lock_running_is_configured_through_the_candidate(candidate_router):
+    """RFC 6241 lets a device refuse <lock> on running with operation-not-supported: the change then
+    goes through the locked candidate alone. Known by the error-tag, whatever the device's text."""
+    device = candidate_router.device
+    device.unlockable = {"running"}
+    with open_transport(params_for(candidate_router), "netconf") as session:
+        session.apply(mag_lifetime(1800))
+    assert lifetime_in_running(candidate_router) == "1800"
+    assert device.locked_by("candidate") is None
+    device.unlockable = {"candidate"}  # the candidate's lock is not optional
+    error = failure(candidate_router, "netconf", action=lambda s: s.apply(mag_lifetime(900)))
+    assert (error.kind, error.tag) == ("rejected", "operation-not-supported")
+    assert error.message == "cannot lock candidate: locking candidate is unavailable"
+    assert lifetime_in_running(candidate_router) == "1800"
+
+
 # -- secrets -------------------------------------------------------------------------------------
 
 

@@ -54,9 +54,10 @@ class ConnectionParams:
 class DeviceError(Exception):
     """One failure talking to a device. ``kind`` is one of KINDS; ``message`` the device's own text
     for rejections; ``detail`` the offending CLI line or NETCONF error-path; ``applied`` the CLI lines
-    the device accepted before it rejected one."""
+    the device accepted before it rejected one; ``tag`` a NETCONF rejection's error-tag (RFC 6241
+    appendix A), which says what went wrong where the message is free text."""
 
-    def __init__(self, kind, message, host="", detail=None, applied=None, secrets=()):
+    def __init__(self, kind, message, host="", detail=None, applied=None, secrets=(), tag=None):
         if kind not in KINDS:
             raise ValueError(f"unknown DeviceError kind {kind!r}")
         self.kind = kind
@@ -64,6 +65,7 @@ class DeviceError(Exception):
         self.message = redact(_one_line(message), secrets)
         self.detail = redact(_one_line(detail), secrets) if detail else None
         self.applied = list(applied or [])
+        self.tag = tag
         super().__init__(str(self))
 
     def __str__(self):

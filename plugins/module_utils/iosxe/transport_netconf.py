@@ -70,7 +70,7 @@ def _rejection(exc, host, secrets) -> DeviceError:
         bad = info.find(f".//{{{IA_NS}}}bad-command") if info is not None else None
         if bad is not None and (bad.text or "").strip():
             detail = bad.text.strip()
-    return DeviceError("rejected", message, host, detail=detail, secrets=secrets)
+    return DeviceError("rejected", message, host, detail=detail, secrets=secrets, tag=exc.tag)
 
 
 def _session_id(exc) -> int:
@@ -248,8 +248,11 @@ class NetconfTransport(Transport):
             raise refused[1]
 
     def _lock_running(self) -> bool:
+        """Lock running too where the device can, so no other session changes it under our commit;
+        a device that does not implement that lock (error-tag operation-not-supported) is used
+        without it."""
         refused = self._lock("running")
-        if refused and refused[1].message.endswith("not supported"):
+        if refused and refused[1].tag == "operation-not-supported":
             return False
         if refused:
             raise refused[1]
@@ -263,7 +266,11 @@ class NetconfTransport(Transport):
             if exc.kind != "rejected":
                 raise
             error = DeviceError(
-                "rejected", f"cannot lock {target}: {exc.message}", self.host, detail=f"lock {target}"
+                "rejected",
+                f"cannot lock {target}: {exc.message}",
+                self.host,
+                detail=f"lock {target}",
+                tag=exc.tag,
             )
             return self._last_session_id, error
         return None

@@ -132,6 +132,8 @@ class Device:
         self.hostname = hostname
         # Test knob: seconds every NETCONF reply and CLI command waits (clients' command timeouts).
         self.reply_delay = 0.0
+        # Test knob: datastores whose <lock> this device does not implement (operation-not-supported).
+        self.unlockable: set[str] = set()
 
     # -- reading --------------------------------------------------------------------------------
     @property
@@ -266,6 +268,10 @@ class Device:
     def lock(self, target: str, session: object) -> None:
         with self._mutex:
             self._source(target)
+            if target in self.unlockable:
+                raise RpcError(
+                    "operation-not-supported", f"locking {target} is unavailable", error_type="protocol"
+                )
             owner = self._locks.get(target)
             if owner is not None:
                 sid = getattr(owner, "session_id", 0)
