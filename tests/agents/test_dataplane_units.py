@@ -135,8 +135,9 @@ def segment(merged: bytes) -> list[bytes]:
 
 
 class Relay:
-    """A real relay object whose sockets are replaced: recvmmsg is fed from a list, the 'TUN'
-    is one end of a datagram socket pair, sendmmsg is captured."""
+    """A real relay object whose sockets are replaced: recvmmsg is fed from a list (a packet, or
+    a packet and its outer header's traffic class), the 'TUN' is one end of a datagram socket
+    pair, sendmmsg is captured (with the outer traffic class in ``sent_tclass``)."""
 
     def __init__(self, direction: str, vnet: bool = True):
         self.ctl, self._other = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -147,6 +148,7 @@ class Relay:
         self.tun_peer.setblocking(False)
         self.queue: list[bytes] = []
         self.sent: list[bytes] = []
+        self.sent_tclass: list[int] = []
         ring = self.relay.ring
         harness = self
 
@@ -155,7 +157,10 @@ class Relay:
             def recvmmsg(sock, address, batch, flags, timeout):
                 n = min(batch, len(harness.queue))
                 for k in range(n):
-                    packet = harness.queue.pop(0)
+                    packet, outer = harness.queue.pop(0), 0
+                    if isinstance(packet, tuple):
+                        packet, outer = packet
+                    ring.tclass[k] = outer  # the kernel's IPV6_TCLASS control message
                     ring.data[k * ring.slot : k * ring.slot + len(packet)] = packet
                     ring.lens[k * ring.lstep + ring.loff] = len(packet)
                 return n
@@ -166,6 +171,7 @@ class Relay:
                 for k in range(first, first + count):
                     start = k * ring.slot + (r.VNET_LEN if vnet else 0)
                     harness.sent.append(bytes(ring.data[start : start + ring.iov_lens[2 * k + 1]]))
+                    harness.sent_tclass.append(ring.tclass[k] if ring.control_lens[k] else 0)
                 return count
 
         self.relay.libc = FakeLibc()
@@ -295,6 +301,73 @@ def test_merge_keeps_flows_order_and_header_changes_apart(down):
     assert r.VNET.unpack_from(out[0])[1] == r.GSO_TCPV6 and segment(out[0]) == [a1, a2]
     assert [o[r.VNET_LEN :] for o in out[1:]] == [other_flow, gap, other_ack, syn, bytes(ce), icmp]
     assert all(o[: r.VNET_LEN] == r.NO_VNET for o in out[1:])
+
+
+def with_ecn(packet: bytes, ecn: int, dscp: int = 0x2E) -> bytes:
+    """``packet`` with its traffic class set to ``dscp`` and ``ecn`` (flow label kept)."""
+    tc = dscp << 2 | ecn
+    first = struct.unpack_from("!I", packet)[0] & 0xF00FFFFF | tc << 20
+    return struct.pack("!I", first) + packet[4:]
+
+
+def ecn_of(packet: bytes) -> int:
+    return packet[1] >> 4 & 3
+
+
+NOT_ECT, ECT1, ECT0, CE = r.NOT_ECT, r.ECT_1, r.ECT_0, r.CE
+# RFC 6040 section 4.2, figure 4: (arriving inner, arriving outer) -> departing inner, None: drop
+RFC6040_DECAP = {
+    (NOT_ECT, NOT_ECT): NOT_ECT, (NOT_ECT, ECT0): NOT_ECT, (NOT_ECT, ECT1): NOT_ECT, (NOT_ECT, CE): None,
+    (ECT0, NOT_ECT): ECT0, (ECT0, ECT0): ECT0, (ECT0, ECT1): ECT1, (ECT0, CE): CE,
+    (ECT1, NOT_ECT): ECT1, (ECT1, ECT0): ECT1, (ECT1, ECT1): ECT1, (ECT1, CE): CE,
+    (CE, NOT_ECT): CE, (CE, ECT0): CE, (CE, ECT1): CE, (CE, CE): CE,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("vnet", [True, False], ids=["offload", "plain"])
+def test_decapsulation_carries_ecn_as_rfc_6040_says(vnet):
+    h = Relay("down", vnet=vnet)
+    try:
+        arriving = [((inner, outer), with_ecn(tcp_segment(100 * i, b"e" * 40), inner))
+                    for i, (inner, outer) in enumerate(RFC6040_DECAP)]  # fmt: skip
+        out = h.down([(packet, outer) for (_inner, outer), packet in arriving])
+        out = [o[r.VNET_LEN :] if vnet else o for o in out]
+        kept = [(combo, p) for combo, p in arriving if RFC6040_DECAP[combo] is not None]
+        assert [ecn_of(o) for o in out] == [RFC6040_DECAP[combo] for combo, _ in kept]
+        for o, (_combo, p) in zip(out, kept, strict=True):  # nothing else changes: DSCP, flow label, all
+            assert o[:1] + bytes([o[1] & 0xCF]) + o[2:] == p[:1] + bytes([p[1] & 0xCF]) + p[2:]
+            assert valid_tcp(o)  # the traffic class is outside the checksum
+        assert h.counter("ecn_dropped") == 1
+        assert h.counter("ecn_marked") == 2  # ECT(0) and ECT(1) under CE; CE stays CE
+    finally:
+        h.close()
+
+
+def test_marked_segments_are_not_merged_with_unmarked_ones(down):
+    rnd = random.Random(8)
+    flow = _flow(50_000, [1000] * 6, rnd)
+    flow = [with_ecn(p, ECT0) for p in flow]
+    out = down.down([(p, CE if i == 3 else ECT0) for i, p in enumerate(flow)])
+    assert [r.VNET.unpack_from(o)[1] for o in out] == [r.GSO_TCPV6, 0, r.GSO_TCPV6]
+    assert [ecn_of(o[r.VNET_LEN :]) for o in out] == [ECT0, CE, ECT0]
+    assert segment(out[0]) == flow[:3] and segment(out[2]) == flow[4:]
+
+
+@pytest.mark.parametrize("vnet", [True, False], ids=["offload", "plain"])
+def test_encapsulation_copies_the_inner_ecn_field(vnet):
+    h = Relay("up", vnet=vnet)
+    try:
+        hdr = r.NO_VNET if vnet else b""
+        packets = [
+            with_ecn(tcp_segment(i, b"u" * 20), ecn) for i, ecn in enumerate((NOT_ECT, ECT0, ECT1, CE))
+        ]
+        assert h.up([hdr + p for p in packets]) == packets
+        assert h.sent_tclass == [NOT_ECT, ECT0, ECT1, CE]  # outer DSCP 0, ECN copied (normal mode)
+        h.sent_tclass = []
+        assert h.up([hdr + p for p in reversed(packets)]) == packets[::-1]  # slots reused
+        assert h.sent_tclass == [CE, ECT1, ECT0, NOT_ECT]
+    finally:
+        h.close()
 
 
 def test_down_reverse_path_check_drops_and_counts(down):

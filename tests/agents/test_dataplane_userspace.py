@@ -22,6 +22,8 @@ import select
 import shutil
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 
@@ -277,6 +279,74 @@ def test_tun_write_error_is_a_drop_and_a_dead_relay_comes_back(topo):
         )
         assert udp_exchange(topo, SPOOF_ADDR, 3) == 0
         assert lma.stats[("rpf_drop",)] - drops == 3  # the new relay checks sources too
+    finally:
+        mag.stop()
+        lma.stop()
+
+
+NOT_ECT, ECT1, ECT0, CE = 0, 1, 2, 3
+IPV6_RECVTCLASS, IPV6_TCLASS = 66, 67
+
+
+def ecn_exchange(sender: str, source: str, receiver: str, dst: str, ecn: int, count: int = 5) -> list[int]:
+    """Send ``count`` UDP datagrams with ECN field ``ecn``; the ECN fields of those that arrived."""
+    rx = socket_in(receiver, socket.AF_INET6, socket.SOCK_DGRAM, 0)
+    tx = socket_in(sender, socket.AF_INET6, socket.SOCK_DGRAM, 0)
+    try:
+        rx.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVTCLASS, 1)
+        rx.bind((dst, 9998))
+        tx.setsockopt(socket.IPPROTO_IPV6, IPV6_TCLASS, ecn)
+        tx.bind((source, 0))
+        for i in range(count):
+            tx.sendto(b"ecn%d" % i, (dst, 9998))
+        seen = []
+        while select.select([rx], [], [], 0.5)[0]:
+            _data, ancillary, _flags, _addr = rx.recvmsg(100, socket.CMSG_SPACE(4))
+            seen += [
+                int.from_bytes(d[:4], sys.byteorder) & 3 for lvl, kind, d in ancillary if kind == IPV6_TCLASS
+            ]
+        return seen
+    finally:
+        rx.close()
+        tx.close()
+
+
+def core_router(ns: str, mark_ce: bool) -> None:
+    """nftables in ``ns`` counts tunnel packets leaving with ECT(0)/ECT(1) on the outer header and,
+    with ``mark_ce``, marks every tunnel packet CE, as a congested router on the core path would."""
+    rules = "ip6 nexthdr 41 ip6 ecn ect0 counter\n ip6 nexthdr 41 ip6 ecn ect1 counter\n"
+    rules += " ip6 nexthdr 41 ip6 ecn set ce\n" if mark_ce else ""
+    chain = f"chain post {{\n type filter hook postrouting priority 0;\n {rules} }}"
+    # (re)made as a whole; the source guard's own table in the MAG stays as it is
+    script = f"table ip6 core\ndelete table ip6 core\ntable ip6 core {{\n {chain}\n}}\n"
+    subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=script, text=True, check=True)
+
+
+def outer_ecn_counts(ns: str) -> list[int]:
+    """Packets counted by core_router's two counters: outer ECT(0), outer ECT(1)."""
+    text = run("ip", "netns", "exec", ns, "nft", "list", "chain", "ip6", "core", "post").stdout
+    return [int(n) for n in re.findall(r"counter packets (\d+)", text)]
+
+
+@pytest.mark.skipif(shutil.which("nft") is None, reason="nft not installed (apt-get install -y nftables)")
+def test_ecn_crosses_the_tunnel_as_rfc_6040_says(topo):
+    """The encapsulator copies the inner ECN field to the outer header (RFC 6040 normal mode); the
+    decapsulator carries congestion marked on the outer header (CE) to ECN-capable packets and
+    drops the others, as the congested router would have."""
+    mag, lma = bind_pair(topo)
+    try:
+        core_router(topo.mag, mark_ce=False)
+        assert ecn_exchange(topo.mn, MN_ADDR, topo.cn, CN_ADDR, ECT0) == [ECT0] * 5
+        assert ecn_exchange(topo.mn, MN_ADDR, topo.cn, CN_ADDR, ECT1) == [ECT1] * 5
+        assert outer_ecn_counts(topo.mag) == [5, 5]  # ECN on the wire, both ways of marking ECT
+        core_router(topo.mag, mark_ce=True)
+        assert ecn_exchange(topo.mn, MN_ADDR, topo.cn, CN_ADDR, ECT0) == [CE] * 5
+        assert ecn_exchange(topo.mn, MN_ADDR, topo.cn, CN_ADDR, NOT_ECT) == []
+        assert (lma.stats[("ecn_marked",)], lma.stats[("ecn_dropped",)]) == (5, 5)
+        core_router(topo.lma, mark_ce=True)  # and towards the MN, through the MAG's relay
+        assert ecn_exchange(topo.cn, CN_ADDR, topo.mn, MN_ADDR, ECT1) == [CE] * 5
+        assert ecn_exchange(topo.cn, CN_ADDR, topo.mn, MN_ADDR, NOT_ECT) == []
+        assert (mag.stats[("ecn_marked",)], mag.stats[("ecn_dropped",)]) == (5, 5)
     finally:
         mag.stop()
         lma.stop()

@@ -75,6 +75,8 @@ COUNTERS: dict[str, tuple[str, str | None]] = {
     "gro_packets": ("Super-packets written after merging tunnelled TCP segments", None),
     "oversize": ("Packets above the tunnel MTU (answered with Packet Too Big or split)", None),
     "merge_bad_checksum": ("Merges of tunnelled TCP segments refused: a checksum did not hold", None),
+    "ecn_marked": ("Tunnelled packets whose outer CE mark was carried to the inner header (RFC 6040)", None),
+    "ecn_dropped": ("Tunnelled packets dropped: CE outside, sender not ECN-capable (RFC 6040)", None),
     # access link (MAG)
     "ra_sent": ("Router Advertisements sent, by kind", "kind"),
     "ra_not_sent": ("Router Advertisements not sent, by reason", "reason"),

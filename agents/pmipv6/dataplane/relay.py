@@ -7,6 +7,10 @@
          the inner source lies in a prefix bound to that MAG (RFC 5213 §5.6.2) and drops and
          counts the packet otherwise.
 
+ECN crosses as RFC 6040 says: ``up`` copies the inner ECN field to the outer header (an
+IPV6_TCLASS control message per packet that has ECN on), ``down`` reads the outer one (the same
+message, IPV6_RECVTCLASS) and carries CE inside, or drops a packet that is not ECN-capable.
+
 The agent (``userspace.UserspaceDataPlane``) creates the TUN devices and the raw sockets (one per
 peer, bound to the local address and connected to the peer, so the kernel does the demultiplexing)
 and passes their descriptors over a SOCK_SEQPACKET control socket with SCM_RIGHTS, together with
@@ -45,10 +49,10 @@ import struct
 import sys
 
 if __package__:
-    from ..mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, load_libc
+    from ..mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, MsgHdr, load_libc
 else:  # started as ``python relay.py`` (no site, no package): the agents directory is two up
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    from pmipv6.mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, load_libc
+    from pmipv6.mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, MsgHdr, load_libc
 
 COUNTERS = (
     "tunnel_rx",  # packets received from the tunnel (from the peer)
@@ -63,9 +67,11 @@ COUNTERS = (
     "gro_packets",  # down, offload: merged super-packets written
     "oversize",  # down: bigger than the tunnel MTU (merged by GRO on the way in, or a bigger peer MTU)
     "merge_bad_checksum",  # down, offload: a merge whose TCP checksums did not add up: written unmerged
+    "ecn_marked",  # down: congestion experienced (CE) on the outer header, carried to the inner one
+    "ecn_dropped",  # down: CE on the outer header of a packet whose sender does not do ECN: dropped
 )
 SLOTS = 16  # 64-bit counters per process row
-RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG, BADSUM = range(len(COUNTERS))
+RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG, BADSUM, ECN_CE, ECN_DROP = range(len(COUNTERS))
 
 BATCH = 64
 DRAIN_ROUNDS = 16  # batches per wake-up before the control socket and other peers get a turn
@@ -78,6 +84,11 @@ F_NEEDS_CSUM = 1
 GSO_TCPV6 = 4
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG, TCP_ECE, TCP_CWR = 1, 2, 4, 8, 16, 32, 64, 128
 _U32 = struct.Struct("!I")
+# ECN (RFC 3168) in the IPv6 header: the two low bits of the traffic class, 0x30 of octet 1
+NOT_ECT, ECT_1, ECT_0, CE = 0, 1, 2, 3
+IPV6_TCLASS = 67  # the ancillary message carrying a packet's traffic class (RFC 3542)
+CMSG_TCLASS = struct.pack("=Qii", 20, socket.IPPROTO_IPV6, IPV6_TCLASS)  # CMSG_LEN(sizeof(int))
+CONTROL = len(CMSG_TCLASS) + 8  # CMSG_SPACE(sizeof(int)): header, the int, padding
 
 
 _HDR = MMSGHDR_SIZE
@@ -86,21 +97,27 @@ _HDR = MMSGHDR_SIZE
 class Ring:
     """``count`` message headers (no addresses: the sockets are connected), each with one iovec
     over its own ``slot``-byte buffer; ``skip`` octets at the start of each slot (a virtio-net
-    header read together with the packet) are left out of the iovec."""
+    header read together with the packet) are left out of the iovec.  Each message also carries
+    one IPV6_TCLASS control message: the outer header's traffic class, ``tclass[k]``, set for
+    sendmmsg or filled in by recvmmsg."""
 
     def __init__(self, count: int, slot: int, skip: int = 0) -> None:
         self.count, self.slot = count, slot
         self.hdr_buf = bytearray(_HDR * count)
         self.iov_buf = bytearray(IOVEC_SIZE * count)
         self.data = bytearray(slot * count)
+        self.control = bytearray((CMSG_TCLASS + bytes(CONTROL - len(CMSG_TCLASS))) * count)
         hdrs = (MMsgHdr * count).from_buffer(self.hdr_buf)
         iovs = (IoVec * count).from_buffer(self.iov_buf)
         base = ctypes.addressof((ctypes.c_char * len(self.data)).from_buffer(self.data))
+        control = ctypes.addressof((ctypes.c_char * len(self.control)).from_buffer(self.control))
         for k in range(count):
             iovs[k].iov_base = base + k * slot + skip
             iovs[k].iov_len = slot - skip
             hdrs[k].msg_hdr.msg_iov = ctypes.addressof(iovs[k])
             hdrs[k].msg_hdr.msg_iovlen = 1
+            hdrs[k].msg_hdr.msg_control = control + k * CONTROL
+            hdrs[k].msg_hdr.msg_controllen = CONTROL  # recvmmsg sets it to what it used: the same
         self.address = ctypes.addressof(hdrs)
         self._keep = (hdrs, iovs)
         self.mv = memoryview(self.data)
@@ -109,6 +126,10 @@ class Ring:
         self.lstep, self.loff = _HDR // 4, MMsgHdr.msg_len.offset // 4
         self.iov_lens = memoryview(self.iov_buf).cast("Q")
         self.views = [[self.mv[k * slot : (k + 1) * slot]] for k in range(count)]  # for os.readv
+        ints = CONTROL // 4
+        self.tclass = memoryview(self.control).cast("i")[len(CMSG_TCLASS) // 4 :: ints]
+        # msg_controllen of header k (sendmmsg: 0 leaves the control message out)
+        self.control_lens = memoryview(self.hdr_buf).cast("Q")[MsgHdr.msg_controllen.offset // 8 :: _HDR // 8]
 
 
 def _checksum(data) -> int:
@@ -287,6 +308,7 @@ class Relay:
         """Read up to BATCH packets straight into the send ring; one sendmmsg for all of them."""
         ring = self.ring
         views, iov_lens, readv, data, slot = ring.views, ring.iov_lens, os.readv, ring.data, ring.slot
+        tclass, control_lens = ring.tclass, ring.control_lens
         tun, k, size, filtered = peer.tun, 0, 0, 0
         skip = VNET_LEN if self.vnet else 0
         try:
@@ -303,6 +325,12 @@ class Relay:
                     _flags, _gso, _hl, _gs, csum_start, csum_off = VNET.unpack_from(data, at - skip)
                     _complete_checksum(data, at, n, csum_start, csum_off)
                 iov_lens[2 * k + 1] = n
+                ecn = data[at + 1] >> 4 & 3  # outer ECN = inner ECN (RFC 6040 normal mode)
+                if ecn:
+                    tclass[k] = ecn
+                    control_lens[k] = CONTROL
+                else:  # the socket's own traffic class is 0: no control message to parse
+                    control_lens[k] = 0
                 size += n
                 k += 1
         except BlockingIOError:
@@ -336,7 +364,7 @@ class Relay:
     def _from_tunnel(self, peer: _Peer) -> None:
         ring, st, base = self.ring, self.st, self.base
         lens, lstep, loff, data, slot = ring.lens, ring.lstep, ring.loff, ring.data, ring.slot
-        mv, write, recvmmsg = ring.mv, os.write, self.libc.recvmmsg
+        mv, write, recvmmsg, tclass = ring.mv, os.write, self.libc.recvmmsg, ring.tclass
         tun, check, source_allowed, mtu = peer.tun, peer.rpf, peer.source_allowed, peer.mtu
         for _ in range(DRAIN_ROUNDS):
             n = recvmmsg(peer.sock, ring.address, BATCH, MSG_DONTWAIT, None)
@@ -347,6 +375,8 @@ class Relay:
                 length = lens[k * lstep + loff]
                 at = k * slot
                 size += length
+                if tclass[k] & 3 and not self._decapsulate_ecn(data, at, length, tclass[k] & 3):
+                    continue
                 if check and (length < 40 or data[at] >> 4 != 6 or not source_allowed(data, at)):
                     dropped += 1
                     continue
@@ -380,7 +410,7 @@ class Relay:
         receiver to drop the damaged segment."""
         ring, st, base = self.ring, self.st, self.base
         lens, lstep, loff, data, slot = ring.lens, ring.lstep, ring.loff, ring.data, ring.slot
-        mv, recvmmsg, writev = ring.mv, self.libc.recvmmsg, os.writev
+        mv, recvmmsg, writev, tclass = ring.mv, self.libc.recvmmsg, os.writev, ring.tclass
         tun, check, source_allowed, mtu = peer.tun, peer.rpf, peer.source_allowed, peer.mtu
         startswith, unpack_u32, from_bytes = data.startswith, _U32.unpack_from, int.from_bytes
         errors = first = most = hl = mss = next_seq = last_flags = total = 0
@@ -395,6 +425,8 @@ class Relay:
                 length = lens[k * lstep + loff]
                 at = k * slot
                 size += length
+                if tclass[k] & 3 and not self._decapsulate_ecn(data, at, length, tclass[k] & 3):
+                    continue
                 if merge is not None:
                     # fast path: a full-sized segment with the same header but for the sequence
                     # number and checksum (same source: the reverse-path check was done on the first)
@@ -452,6 +484,24 @@ class Relay:
                 break
         if errors:
             st[base + TUNW] += errors
+
+    def _decapsulate_ecn(self, data: bytearray, at: int, length: int, outer: int) -> bool:
+        """RFC 6040 decapsulation for an outer header whose ECN field is ``outer`` (not Not-ECT):
+        CE reaches the inner header unless its sender does not do ECN (then the packet is dropped,
+        as a congested router would have dropped it: False); ECT(1) replaces ECT(0)."""
+        if length < 40 or data[at] >> 4 != 6:
+            return True  # not IPv6 inside: the checks after this one deal with it
+        inner = data[at + 1] >> 4 & 3
+        if outer == CE:
+            if inner == NOT_ECT:
+                self.st[self.base + ECN_DROP] += 1
+                return False
+            if inner != CE:
+                data[at + 1] |= CE << 4
+                self.st[self.base + ECN_CE] += 1
+        elif outer == ECT_1 and inner == ECT_0:
+            data[at + 1] ^= (ECT_0 ^ ECT_1) << 4
+        return True
 
     def _write_oversize(self, tun: int, at: int, length: int, mtu: int) -> int:
         """A packet bigger than the tunnel MTU: TCP coalesced by the kernel's GRO before the raw

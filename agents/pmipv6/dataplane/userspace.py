@@ -195,6 +195,7 @@ class UserspaceDataPlane(TunnelDataPlane):
                     sock.setsockopt(socket.SOL_SOCKET, force, SOCKET_BUFFER)
                 except OSError:
                     sock.setsockopt(socket.SOL_SOCKET, plain, SOCKET_BUFFER)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVTCLASS, 1)  # outer ECN (RFC 6040)
             sock.bind((self.local, 0))
             sock.connect((ipv6_text(peer), 0))
             for relay in self._relays.values():
