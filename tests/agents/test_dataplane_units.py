@@ -380,6 +380,21 @@ def test_down_reverse_path_check_drops_and_counts(down):
     assert down.counter("rpf_drop") == 2 and down.counter("tunnel_rx") == 4
 
 
+@pytest.mark.parametrize("vnet", [True, False], ids=["offload", "plain"])
+def test_down_lets_only_ipv6_out_of_the_tunnel(vnet):
+    """At the MAG too (no reverse-path check there): protocol 41 carries IPv6, nothing else."""
+    h = Relay("down", vnet=vnet)
+    try:
+        ipv4 = b"\x45" + bytes(59)
+        short = tcp_segment(1, b"")[:39]
+        good = tcp_segment(1, b"ok")
+        out = h.down([ipv4, short, good])
+        assert [o[r.VNET_LEN :] if vnet else o for o in out] == [good]
+        assert h.counter("rpf_drop") == 2
+    finally:
+        h.close()
+
+
 def test_down_without_offload_and_tun_write_errors():
     h = Relay("down", vnet=False)
     try:

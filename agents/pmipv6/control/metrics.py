@@ -67,7 +67,10 @@ COUNTERS: dict[str, tuple[str, str | None]] = {
     "tunnel_tx": ("Packets sent into tunnels", None),
     "tunnel_rx_bytes": ("Octets received from tunnels (inner packets)", None),
     "tunnel_tx_bytes": ("Octets sent into tunnels (inner packets)", None),
-    "rpf_drop": ("LMA: tunnelled packets dropped, inner source not bound to that MAG (RFC 5213 5.6.2)", None),
+    "rpf_drop": (
+        "Tunnelled packets dropped: inner source not bound to that MAG (LMA, RFC 5213 5.6.2) or not IPv6",
+        None,
+    ),
     "tun_write_error": ("Packets dropped because the TUN write failed", None),
     "tun_read_error": ("TUN read failures", None),
     "send_error": ("Tunnel packets the raw socket refused to send", None),

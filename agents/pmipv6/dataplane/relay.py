@@ -57,7 +57,7 @@ else:  # started as ``python relay.py`` (no site, no package): the agents direct
 COUNTERS = (
     "tunnel_rx",  # packets received from the tunnel (from the peer)
     "tunnel_tx",  # packets sent into the tunnel
-    "rpf_drop",  # LMA: inner source not in a prefix bound to that MAG (or not IPv6 at all)
+    "rpf_drop",  # LMA: inner source not in a prefix bound to that MAG; either side: not IPv6 inside
     "tun_write_error",  # TUN write failed (EIO while the link is down, ...): dropped
     "send_error",  # the raw socket refused a packet (no route to the peer, ...): dropped
     "tun_read_error",
@@ -377,8 +377,8 @@ class Relay:
                 size += length
                 if tclass[k] & 3 and not self._decapsulate_ecn(data, at, length, tclass[k] & 3):
                     continue
-                if check and (length < 40 or data[at] >> 4 != 6 or not source_allowed(data, at)):
-                    dropped += 1
+                if length < 40 or data[at] >> 4 != 6 or (check and not source_allowed(data, at)):
+                    dropped += 1  # protocol 41 carries IPv6: anything else is not let in either
                     continue
                 if length > mtu:  # merged by the core NIC's GRO: cut again, or the LMA would drop it
                     st[base + BIG] += 1
