@@ -272,6 +272,21 @@ def test_merge_refuses_segments_whose_checksums_do_not_hold(down):
     assert down.counter("merge_bad_checksum") == 3 and down.counter("gro_packets") == 1
 
 
+def test_segments_with_a_malformed_data_offset_are_not_merged(down):
+    flow = _flow(9_000, [500] * 4, random.Random(2))
+    bad = []
+    for i, p in enumerate(flow):  # data offset 4 (16 octets, less than a TCP header): to be dropped
+        p = bytearray(p)  # by the receiver; sequence numbers as if the header were 16 octets
+        p[52], p[56:58] = 4 << 4, b"\0\0"
+        struct.pack_into("!I", p, 44, 9_000 + i * (len(p) - 56))
+        pseudo = p[8:40] + struct.pack("!IxxxB", len(p) - 40, 6)
+        struct.pack_into("!H", p, 56, ~reference_checksum(bytes(pseudo + p[40:])) & 0xFFFF)
+        assert valid_tcp(bytes(p))  # so only the data offset keeps them apart
+        bad.append(bytes(p))
+    out = down.down(bad)
+    assert [o[r.VNET_LEN :] for o in out] == bad and down.counter("gro_packets") == 0
+
+
 def test_checksum_sum_finds_any_single_damaged_octet():
     rnd = random.Random(3)
     for trial in range(200):

@@ -461,7 +461,7 @@ class Relay:
                 if length >= 60 and data[at + 6] == 6 and data[at + 53] == TCP_ACK:  # TCP, no ext. headers
                     hl = 40 + ((data[at + 52] >> 4) << 2)
                     mss = length - hl
-                    if mss > 0:  # may be the first of a merge
+                    if mss > 0 and hl >= 60:  # may be the first of a merge (data offset >= 5)
                         first, last_flags, total = at, TCP_ACK, 0
                         most = (MAX_MERGED - hl) // mss
                         next_seq = (unpack_u32(data, at + 44)[0] + mss) & 0xFFFFFFFF
@@ -588,7 +588,7 @@ def _cuttable_tcp(data, at: int, length: int, mtu: int) -> int:
     if length < 60 or data[at + 6] != 6 or data[at + 53] & (TCP_SYN | TCP_RST | TCP_URG):
         return 0
     hl = 40 + ((data[at + 52] >> 4) << 2)
-    return hl if hl < length and hl < mtu else 0
+    return hl if 60 <= hl < length and hl < mtu else 0
 
 
 def _write_cut(tun: int, data: bytearray, at: int, length: int, mtu: int) -> int:
