@@ -28,6 +28,15 @@ def test_metrics_render_counters_and_gauges():
     assert text.endswith("\n")
 
 
+def test_every_data_plane_counter_has_its_help_text():
+    from pmipv6.dataplane import relay
+
+    undocumented = [name for name in relay.COUNTERS if name not in metrics.COUNTERS]
+    assert not undocumented
+    text = metrics.render([Counter({("ecn_marked",): 4})], {})
+    assert "# HELP pmipv6_ecn_marked_total Tunnelled packets whose outer CE mark" in text
+
+
 @pytest.fixture
 def server(tmp_path):
     path = str(tmp_path / "agent.sock")
