@@ -565,12 +565,13 @@ def _sums_hold(data, at: int, count: int, total: int) -> bool:
     return (total - 256 * count * fixed) % 0xFFFF == 0
 
 
-def _write_each(tun: int, packets: list) -> int:
-    """Write ``packets`` one by one, without offload; the number of failed writes."""
+def _write_each(tun: int, packets: list, vnet: bool = True) -> int:
+    """Write ``packets`` one by one, unmerged (``vnet``: each behind an empty virtio-net header);
+    the number of failed writes."""
     failed = 0
     for packet in packets:
         try:
-            os.writev(tun, [NO_VNET, packet])
+            os.writev(tun, [NO_VNET, packet] if vnet else [packet])
         except OSError:
             failed += 1
     return failed
@@ -618,13 +619,7 @@ def _write_cut(tun: int, data: bytearray, at: int, length: int, mtu: int) -> int
             struct.pack_into("!H", head, 56, (~s & 0xFFFF) or 0xFFFF)
             pieces.append(bytes(head) + payload)
             seq = (seq + len(payload)) & 0xFFFFFFFF
-    failed = 0
-    for piece in pieces:
-        try:
-            os.write(tun, piece)
-        except OSError:
-            failed += 1
-    return failed
+    return _write_each(tun, pieces, vnet=False)
 
 
 def _continues(data, at: int, length: int, head: bytes, ack: bytes, opt: bytes, hl: int, mss: int, seq: int):
