@@ -30,8 +30,11 @@ MN's link and answer Packet Too Big.  Merged UDP
 (``rx-udp-gro-forwarding`` or ``rx-gro-list`` on the core interface) cannot be split again: the
 raw socket returns the datagrams as one block without their boundaries (docs/operations.md).
 
-Stdlib only: this file is started as ``python relay.py`` and must import quickly; the ctypes
+Stdlib only: this file is started as ``python -I relay.py`` and must import quickly; the ctypes
 structures come from ``pmipv6/mmsg.py`` (shared with ``batchio``), found relative to this file.
+numpy is optional (``--vector 1`` when the agent finds it): with it ``vector.py`` lets the ``up``
+relay take whole TCP super-packets from the TUN device (TSO) and cut them itself, and the ``down``
+relay check a merge's checksums with a few vector sums instead of a big number per segment.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import json
 import mmap
 import os
@@ -50,8 +54,10 @@ import sys
 
 if __package__:
     from ..mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, MsgHdr, load_libc
-else:  # started as ``python relay.py`` (no site, no package): the agents directory is two up
+    from .tun import TUN_F_CSUM, TUN_F_TSO6, TUNSETOFFLOAD
+else:  # started as ``python -I relay.py`` (no package): the agents directory is two up
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    from pmipv6.dataplane.tun import TUN_F_CSUM, TUN_F_TSO6, TUNSETOFFLOAD
     from pmipv6.mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, MsgHdr, load_libc
 
 COUNTERS = (
@@ -69,11 +75,17 @@ COUNTERS = (
     "merge_bad_checksum",  # down, offload: a merge whose TCP checksums did not add up: written unmerged
     "ecn_marked",  # down: congestion experienced (CE) on the outer header, carried to the inner one
     "ecn_dropped",  # down: CE on the outer header of a packet whose sender does not do ECN: dropped
+    "tso_packets",  # up, TSO: super-packets cut into segments here
+    "tso_off",  # up, TSO: a super-packet the relay cannot cut: dropped, TSO off on that device
 )
 SLOTS = 16  # 64-bit counters per process row
-RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG, BADSUM, ECN_CE, ECN_DROP = range(len(COUNTERS))
+RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG, BADSUM = range(12)
+ECN_CE, ECN_DROP, TSO, TSO_OFF = range(12, len(COUNTERS))
 
 BATCH = 64
+TSO_MESSAGES = 256  # up, TSO: segments per sendmmsg
+TSO_READS = 16  # up, TSO: super-packets read per wake-up
+TSO_READ = 10 + 65536 + 64  # a virtio-net header, the largest super-packet, room for a pad octet
 DRAIN_ROUNDS = 16  # batches per wake-up before the control socket and other peers get a turn
 MAX_MERGED = 65000  # merged packets stay below the 65535-octet IPv6 payload limit
 MAX_DATAGRAM = 65536 + 64  # down: an inner packet the kernel's GRO merged can be this big
@@ -101,21 +113,22 @@ class Ring:
     one IPV6_TCLASS control message: the outer header's traffic class, ``tclass[k]``, set for
     sendmmsg or filled in by recvmmsg."""
 
-    def __init__(self, count: int, slot: int, skip: int = 0) -> None:
+    def __init__(self, count: int, slot: int, skip: int = 0, iovs: int = 1) -> None:
         self.count, self.slot = count, slot
         self.hdr_buf = bytearray(_HDR * count)
-        self.iov_buf = bytearray(IOVEC_SIZE * count)
+        self.iov_buf = bytearray(IOVEC_SIZE * count * iovs)
         self.data = bytearray(slot * count)
         self.control = bytearray((CMSG_TCLASS + bytes(CONTROL - len(CMSG_TCLASS))) * count)
         hdrs = (MMsgHdr * count).from_buffer(self.hdr_buf)
-        iovs = (IoVec * count).from_buffer(self.iov_buf)
-        base = ctypes.addressof((ctypes.c_char * len(self.data)).from_buffer(self.data))
-        control = ctypes.addressof((ctypes.c_char * len(self.control)).from_buffer(self.control))
+        iovs_per = iovs
+        iovs = (IoVec * (count * iovs_per)).from_buffer(self.iov_buf)
+        base = _address(self.data) if slot else 0
+        control = _address(self.control)
         for k in range(count):
-            iovs[k].iov_base = base + k * slot + skip
-            iovs[k].iov_len = slot - skip
-            hdrs[k].msg_hdr.msg_iov = ctypes.addressof(iovs[k])
-            hdrs[k].msg_hdr.msg_iovlen = 1
+            iovs[k * iovs_per].iov_base = base + k * slot + skip
+            iovs[k * iovs_per].iov_len = slot - skip
+            hdrs[k].msg_hdr.msg_iov = ctypes.addressof(iovs[k * iovs_per])
+            hdrs[k].msg_hdr.msg_iovlen = iovs_per
             hdrs[k].msg_hdr.msg_control = control + k * CONTROL
             hdrs[k].msg_hdr.msg_controllen = CONTROL  # recvmmsg sets it to what it used: the same
         self.address = ctypes.addressof(hdrs)
@@ -130,6 +143,11 @@ class Ring:
         self.tclass = memoryview(self.control).cast("i")[len(CMSG_TCLASS) // 4 :: ints]
         # msg_controllen of header k (sendmmsg: 0 leaves the control message out)
         self.control_lens = memoryview(self.hdr_buf).cast("Q")[MsgHdr.msg_controllen.offset // 8 :: _HDR // 8]
+
+
+def _address(buf: bytearray) -> int:
+    """Where ``buf``'s first octet is (it must not be resized while that is in use)."""
+    return ctypes.addressof((ctypes.c_char * len(buf)).from_buffer(buf))
 
 
 def _checksum(data) -> int:
@@ -213,7 +231,9 @@ class _Peer:
 
 
 class Relay:
-    def __init__(self, direction: str, ctl: int, stats_fd: int, row: int, slot: int, vnet: bool) -> None:
+    def __init__(
+        self, direction: str, ctl: int, stats_fd: int, row: int, slot: int, vnet: bool, vector: bool = False
+    ) -> None:
         self.direction = direction
         self.ctl = socket.socket(fileno=ctl)
         self.vnet = vnet
@@ -229,10 +249,21 @@ class Relay:
         self.ep.register(self.ctl.fileno(), select.EPOLLIN)
         self.running = True
         skip = VNET_LEN if vnet else 0
+        self.segmenter = None  # up, with numpy: TSO on the TUN devices, super-packets cut here
+        self.merge_sum = _merge_sum
+        helpers = _vector_helpers() if vnet and vector else None
         if direction == "up":
             self.ring = Ring(BATCH, slot + skip + 1, skip)
+            if helpers is not None:
+                self.tso_ring = Ring(TSO_MESSAGES, 0, iovs=2)
+                self.segmenter = helpers.Segmenter(self.tso_ring)
+                self.reads = [bytearray(TSO_READ) for _ in range(TSO_READS)]
+                self.read_views = [[memoryview(b)] for b in self.reads]
+                self.read_addrs = [_address(b) for b in self.reads]
         else:  # whatever the socket delivers fits: nothing is truncated
             self.ring = Ring(BATCH, MAX_DATAGRAM)
+            if helpers is not None:
+                self.merge_sum = helpers.MergeSums(self.ring)
         self.out = bytearray(VNET_LEN + MAX_MERGED + 16)  # down, offload: the merged packet
 
     # -- control --------------------------------------------------------------------------------
@@ -260,6 +291,8 @@ class Relay:
             tun, sock = fds
             peer = _Peer(cmd["peer"], tun, sock, False, int(cmd.get("mtu", 65535)))
             key = tun if self.direction == "up" else sock
+            if self.segmenter is not None:  # super-packets come whole, for the relay to cut
+                fcntl.ioctl(tun, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO6)
             self.peers[key] = peer
             self.ep.register(key, select.EPOLLIN)
         elif op == "prefixes":  # LMA: from now on, check sources out of this tunnel
@@ -286,7 +319,7 @@ class Relay:
     def run(self) -> None:
         ctl = self.ctl.fileno()
         if self.direction == "up":
-            handle = self._from_tun
+            handle = self._from_tun if self.segmenter is None else self._from_tun_tso
         else:
             handle = self._from_tunnel_merging if self.vnet else self._from_tunnel
         peers = self.peers
@@ -341,6 +374,65 @@ class Relay:
             self.st[self.base + FILT] += filtered
         if k:
             self._send(peer.sock, ring.address, k, size)
+
+    def _from_tun_tso(self, peer: _Peer) -> None:
+        """As ``_from_tun``, with TSO on the TUN device: up to TSO_READS packets, each read whole
+        into a buffer of its own; a super-packet's segments are cut into the send ring
+        (``vector.Segmenter``), which goes out with one sendmmsg per TSO_MESSAGES segments."""
+        ring, segmenter, st, base = self.tso_ring, self.segmenter, self.st, self.base
+        readv, reads, views, addrs = os.readv, self.reads, self.read_views, self.read_addrs
+        tun, sock, at = peer.tun, peer.sock, VNET_LEN
+        j = k = size = filtered = 0
+        try:
+            while j < TSO_READS:
+                data = reads[j]
+                n = readv(tun, views[j]) - at
+                first = data[at + 8]
+                if (first == 0xFE or first == 0 or data[at + 24] == 0xFF or n < 40) and (
+                    n < 40 or _local_only(data, at)
+                ):
+                    filtered += 1
+                    continue
+                flags, gso, _hl, mss, csum_start, csum_off = VNET.unpack_from(data)
+                if not gso:
+                    if flags & F_NEEDS_CSUM:
+                        _complete_checksum(data, at, n, csum_start, csum_off)
+                    if k == TSO_MESSAGES:
+                        self._send(sock, ring.address, k, size)
+                        k = size = 0
+                    segmenter.single(k, addrs[j] + at, n, data[at + 1] >> 4 & 3)
+                    k, size, j = k + 1, size + n, j + 1
+                    continue
+                hl = 40 + ((data[at + 52] >> 4) << 2)
+                if gso & 0x7F != GSO_TCPV6 or csum_start != 40 or data[at + 6] != 6 or not mss or n <= hl:
+                    self._tso_off(tun)
+                    continue
+                st[base + TSO] += 1
+                count, done = -(-(n - hl) // mss), 0
+                while done < count:  # as many as the ring has room for, the rest after a send
+                    if k == TSO_MESSAGES:
+                        self._send(sock, ring.address, k, size)
+                        k = size = 0
+                    m = min(count - done, TSO_MESSAGES - k)
+                    size += segmenter.cut(k, data, addrs[j], at, n, hl, mss, done, m)
+                    k, done = k + m, done + m
+                j += 1
+        except BlockingIOError:
+            pass
+        except OSError:
+            st[base + TUNR] += 1
+        if filtered:
+            st[base + FILT] += filtered
+        if k:
+            self._send(sock, ring.address, k, size)
+
+    def _tso_off(self, tun: int) -> None:
+        """A super-packet the relay cannot cut (IPv6 extension headers before TCP, ...) is
+        dropped, and TSO goes off on its device: the kernel cuts the sender's retransmission,
+        and everything after it, so the flow goes on."""
+        self.st[self.base + TSO_OFF] += 1
+        with contextlib.suppress(OSError):
+            fcntl.ioctl(tun, TUNSETOFFLOAD, 0)
 
     def _send(self, sock: int, address: int, count: int, size: int) -> None:
         st, base = self.st, self.base
@@ -412,8 +504,8 @@ class Relay:
         lens, lstep, loff, data, slot = ring.lens, ring.lstep, ring.loff, ring.data, ring.slot
         mv, recvmmsg, writev, tclass = ring.mv, self.libc.recvmmsg, os.writev, ring.tclass
         tun, check, source_allowed, mtu = peer.tun, peer.rpf, peer.source_allowed, peer.mtu
-        startswith, unpack_u32, from_bytes = data.startswith, _U32.unpack_from, int.from_bytes
-        errors = first = most = hl = mss = next_seq = last_flags = total = 0
+        startswith, unpack_u32 = data.startswith, _U32.unpack_from
+        errors = first = most = hl = mss = next_seq = last_flags = 0
         k_head = k_ack = k_opt = b""  # what every merged segment's header must repeat
         for _ in range(DRAIN_ROUNDS):
             n = recvmmsg(peer.sock, ring.address, BATCH, MSG_DONTWAIT, None)
@@ -426,6 +518,9 @@ class Relay:
                 at = k * slot
                 size += length
                 if tclass[k] & 3 and not self._decapsulate_ecn(data, at, length, tclass[k] & 3):
+                    if merge is not None:  # a merge's segments are in consecutive slots
+                        errors += self._write_merged(tun, merge, first, hl, mss, last_flags)
+                        merge = None
                     continue
                 if merge is not None:
                     # fast path: a full-sized segment with the same header but for the sequence
@@ -437,19 +532,17 @@ class Relay:
                         and startswith(k_opt, at + 58)  # urgent pointer, options
                     ):
                         merge.append(mv[at : at + length])
-                        total += from_bytes(data[at : at + length], "little")  # for _sums_hold
                         next_seq = (next_seq + mss) & 0xFFFFFFFF
                         if len(merge) < most:
                             continue
                     elif _continues(data, at, length, k_head, k_ack, k_opt, hl, mss, next_seq):
                         merge.append(mv[at : at + length])  # short or PSH: the last one
-                        total += from_bytes(data[at : at + length], "little")
                         last_flags = data[at + 53]
                     else:
-                        errors += self._write_merged(tun, merge, total, first, hl, mss, last_flags)
+                        errors += self._write_merged(tun, merge, first, hl, mss, last_flags)
                         merge = None
                     if merge is not None:
-                        errors += self._write_merged(tun, merge, total, first, hl, mss, last_flags)
+                        errors += self._write_merged(tun, merge, first, hl, mss, last_flags)
                         merge = None
                         continue
                 if length < 40 or data[at] >> 4 != 6 or (check and not source_allowed(data, at)):
@@ -462,7 +555,7 @@ class Relay:
                     hl = 40 + ((data[at + 52] >> 4) << 2)
                     mss = length - hl
                     if mss > 0 and hl >= 60:  # may be the first of a merge (data offset >= 5)
-                        first, last_flags, total = at, TCP_ACK, 0
+                        first, last_flags = at, TCP_ACK
                         most = (MAX_MERGED - hl) // mss
                         next_seq = (unpack_u32(data, at + 44)[0] + mss) & 0xFFFFFFFF
                         k_head = bytes(mv[at : at + 44])
@@ -475,7 +568,7 @@ class Relay:
                 except OSError:
                     errors += 1
             if merge is not None:  # the ring is overwritten by the next batch: write now
-                errors += self._write_merged(tun, merge, total, first, hl, mss, last_flags)
+                errors += self._write_merged(tun, merge, first, hl, mss, last_flags)
             st[base + RX] += n
             st[base + RXB] += size
             if dropped:
@@ -520,15 +613,14 @@ class Relay:
             return 1
         return 0
 
-    def _write_merged(self, tun: int, merge: list, total: int, at: int, hl: int, mss: int, flags: int) -> int:
-        """Write the segments ``merge`` (the first one's header at ring offset ``at``; ``total``
-        the little-endian values of the others, summed) as one packet if their checksums hold,
-        else one by one; the number of failed writes."""
+    def _write_merged(self, tun: int, merge: list, at: int, hl: int, mss: int, flags: int) -> int:
+        """Write the segments ``merge`` (views of consecutive ring slots, the first one at offset
+        ``at``) as one packet if their checksums hold, else one by one; the number of failed
+        writes."""
         if len(merge) == 1:
             return _write_each(tun, merge)
         data = self.ring.data
-        total += int.from_bytes(data[at : at + len(merge[0])], "little")
-        if not _sums_hold(data, at, len(merge), total):
+        if not _sums_hold(data, at, len(merge), self.merge_sum(merge, at)):
             self.st[self.base + BADSUM] += 1
             return _write_each(tun, merge)
         tcp_len = sum(map(len, merge)) - 40 - (len(merge) - 1) * hl
@@ -543,6 +635,26 @@ class Relay:
         except OSError:
             return 1
         return 0
+
+
+def _vector_helpers():
+    """``vector.py`` (numpy): asked for by the agent, which found numpy; None if it is gone."""
+    try:
+        if __package__:
+            from . import vector
+        else:  # vector imports this module by its package name: the same one, not a second copy
+            sys.modules.setdefault("pmipv6.dataplane.relay", sys.modules[__name__])
+            from pmipv6.dataplane import vector
+    except ImportError:
+        return None
+    return vector
+
+
+def _merge_sum(merge: list, _at: int) -> int:
+    """The segments' values as little-endian numbers, summed (for ``_sums_hold``, which needs
+    it only modulo 0xFFFF): each read once, in C, but a new big number each (``vector.MergeSums``
+    sums the 16-bit words with numpy instead)."""
+    return sum(int.from_bytes(segment, "little") for segment in merge)
 
 
 def _sums_hold(data, at: int, count: int, total: int) -> bool:
@@ -637,7 +749,9 @@ def _continues(data, at: int, length: int, head: bytes, ack: bytes, opt: bytes, 
     )
 
 
-USAGE = "usage: relay.py --direction up|down --ctl FD --stats FD --row N [--slot N] [--vnet 0|1]"
+USAGE = (
+    "usage: relay.py --direction up|down --ctl FD --stats FD --row N [--slot N] [--vnet 0|1] [--vector 0|1]"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -653,6 +767,7 @@ def main(argv: list[str] | None = None) -> int:
         int(args["--row"]),
         int(args.get("--slot", "2048")),
         args.get("--vnet") == "1",
+        args.get("--vector") == "1",
     )
     relay.run()
     return 0

@@ -15,6 +15,7 @@ Packet Too Big, as it would for an ip6tnl device.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import mmap
 import os
@@ -42,16 +43,28 @@ WATCH_INTERVAL = 0.5  # seconds between relay liveness checks
 PREFIX_CHUNK = 1000  # prefixes per control message
 
 
+def _have_numpy() -> bool:
+    """Can the relays import numpy (the agent does not: it would only cost it memory)?"""
+    return importlib.util.find_spec("numpy") is not None
+
+
 class _Relay:
     """One relay process and its control socket."""
 
-    def __init__(self, direction: str, row: int, stats_fd: int, offload: bool) -> None:
+    def __init__(self, direction: str, row: int, stats_fd: int, offload: bool, vector: bool) -> None:
         self.direction = direction
         self.ctl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            argv = [sys.executable, "-I", "-S", str(RELAY), "--direction", direction]
+            argv = [sys.executable, "-I", str(RELAY), "--direction", direction]
             argv += ["--ctl", str(child.fileno()), "--stats", str(stats_fd), "--row", str(row)]
-            argv += ["--slot", str(SLOT), "--vnet", "1" if offload else "0"]
+            argv += [
+                "--slot",
+                str(SLOT),
+                "--vnet",
+                "1" if offload else "0",
+                "--vector",
+                "1" if vector else "0",
+            ]
             self.proc = subprocess.Popen(
                 argv, pass_fds=(child.fileno(), stats_fd), stdin=subprocess.DEVNULL, close_fds=True
             )
@@ -100,6 +113,8 @@ class UserspaceDataPlane(TunnelDataPlane):
         if offload is None:
             offload = os.environ.get("PMIPV6_TUN_OFFLOAD", "1") != "0"
         self.offload = offload  # TUN with virtio-net header: merged TCP segments written as one
+        # numpy in the relays (vector.py): TSO on the TUN devices, merges checked in C
+        self.vector = offload and os.environ.get("PMIPV6_TUN_VECTOR", "1") != "0" and _have_numpy()
         self._relays: dict[str, _Relay] = {}
         self._stats_fd = -1
         self._stats_map: mmap.mmap | None = None
@@ -115,11 +130,12 @@ class UserspaceDataPlane(TunnelDataPlane):
         os.ftruncate(self._stats_fd, size)
         self._stats_map = mmap.mmap(self._stats_fd, size)
         for row, direction in enumerate(DIRECTIONS):
-            self._relays[direction] = _Relay(direction, row, self._stats_fd, self.offload)
+            self._relays[direction] = _Relay(direction, row, self._stats_fd, self.offload, self.vector)
         log.info(
-            "userspace tunnel relays started (pids %s, offload %s)",
+            "userspace tunnel relays started (pids %s, offload %s, numpy %s)",
             ", ".join(str(r.proc.pid) for r in self._relays.values()),
             "on" if self.offload else "off",
+            "on: TSO, checksums in vectors" if self.vector else "off",
         )
         self._watch_stop.clear()
         self._watch = threading.Thread(target=self._watchdog, name="pmipv6-relay-watch", daemon=True)
@@ -168,7 +184,9 @@ class UserspaceDataPlane(TunnelDataPlane):
                     relay.proc.returncode,
                 )
                 relay.ctl.close()
-            relay = self._relays[direction] = _Relay(direction, row, self._stats_fd, self.offload)
+            relay = self._relays[direction] = _Relay(
+                direction, row, self._stats_fd, self.offload, self.vector
+            )
             for peer, (tun, sock) in self._fds.items():
                 mtu = self.tunnels[peer].mtu if peer in self.tunnels else 65535
                 relay.command({"op": "peer", "peer": peer.hex(), "mtu": mtu}, [tun, sock.fileno()])
