@@ -80,8 +80,6 @@ COUNTERS: dict[str, tuple[str, str | None]] = {
     "merge_bad_checksum": ("Merges of tunnelled TCP segments refused: a checksum did not hold", None),
     "ecn_marked": ("Tunnelled packets whose outer CE mark was carried to the inner header (RFC 6040)", None),
     "ecn_dropped": ("Tunnelled packets dropped: CE outside, sender not ECN-capable (RFC 6040)", None),
-    "tso_packets": ("TCP super-packets the relay cut into tunnel packets itself (TSO, with numpy)", None),
-    "tso_off": ("TCP super-packets the relay could not cut: dropped, and TSO turned off on the device", None),
     # access link (MAG)
     "ra_sent": ("Router Advertisements sent, by kind", "kind"),
     "ra_not_sent": ("Router Advertisements not sent, by reason", "reason"),

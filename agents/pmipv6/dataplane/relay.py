@@ -32,9 +32,8 @@ raw socket returns the datagrams as one block without their boundaries (docs/ope
 
 Stdlib only: this file is started as ``python -I relay.py`` and must import quickly; the ctypes
 structures come from ``pmipv6/mmsg.py`` (shared with ``batchio``), found relative to this file.
-numpy is optional (``--vector 1`` when the agent finds it): with it ``vector.py`` lets the ``up``
-relay take whole TCP super-packets from the TUN device (TSO) and cut them itself, and the ``down``
-relay check a merge's checksums with a few vector sums instead of a big number per segment.
+numpy is optional (``--vector 1`` when the agent finds it): with it the ``down`` relay checks a
+merge's checksums with a few vector sums (``vector.py``) instead of a big number per segment.
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import json
 import mmap
 import os
@@ -54,10 +52,8 @@ import sys
 
 if __package__:
     from ..mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, MsgHdr, load_libc
-    from .tun import TUN_F_CSUM, TUN_F_TSO6, TUNSETOFFLOAD
 else:  # started as ``python -I relay.py`` (no package): the agents directory is two up
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    from pmipv6.dataplane.tun import TUN_F_CSUM, TUN_F_TSO6, TUNSETOFFLOAD
     from pmipv6.mmsg import IOVEC_SIZE, MMSGHDR_SIZE, MSG_DONTWAIT, IoVec, MMsgHdr, MsgHdr, load_libc
 
 COUNTERS = (
@@ -75,17 +71,11 @@ COUNTERS = (
     "merge_bad_checksum",  # down, offload: a merge whose TCP checksums did not add up: written unmerged
     "ecn_marked",  # down: congestion experienced (CE) on the outer header, carried to the inner one
     "ecn_dropped",  # down: CE on the outer header of a packet whose sender does not do ECN: dropped
-    "tso_packets",  # up, TSO: super-packets cut into segments here
-    "tso_off",  # up, TSO: a super-packet the relay cannot cut: dropped, TSO off on that device
 )
 SLOTS = 16  # 64-bit counters per process row
-RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG, BADSUM = range(12)
-ECN_CE, ECN_DROP, TSO, TSO_OFF = range(12, len(COUNTERS))
+RX, TX, RPF, TUNW, SENDE, TUNR, FILT, RXB, TXB, GRO, BIG, BADSUM, ECN_CE, ECN_DROP = range(len(COUNTERS))
 
 BATCH = 64
-TSO_MESSAGES = 256  # up, TSO: segments per sendmmsg
-TSO_READS = 16  # up, TSO: super-packets read per wake-up
-TSO_READ = 10 + 65536 + 64  # a virtio-net header, the largest super-packet, room for a pad octet
 DRAIN_ROUNDS = 16  # batches per wake-up before the control socket and other peers get a turn
 MAX_MERGED = 65000  # merged packets stay below the 65535-octet IPv6 payload limit
 MAX_DATAGRAM = 65536 + 64  # down: an inner packet the kernel's GRO merged can be this big
@@ -113,22 +103,21 @@ class Ring:
     one IPV6_TCLASS control message: the outer header's traffic class, ``tclass[k]``, set for
     sendmmsg or filled in by recvmmsg."""
 
-    def __init__(self, count: int, slot: int, skip: int = 0, iovs: int = 1) -> None:
+    def __init__(self, count: int, slot: int, skip: int = 0) -> None:
         self.count, self.slot = count, slot
         self.hdr_buf = bytearray(_HDR * count)
-        self.iov_buf = bytearray(IOVEC_SIZE * count * iovs)
+        self.iov_buf = bytearray(IOVEC_SIZE * count)
         self.data = bytearray(slot * count)
         self.control = bytearray((CMSG_TCLASS + bytes(CONTROL - len(CMSG_TCLASS))) * count)
         hdrs = (MMsgHdr * count).from_buffer(self.hdr_buf)
-        iovs_per = iovs
-        iovs = (IoVec * (count * iovs_per)).from_buffer(self.iov_buf)
-        base = _address(self.data) if slot else 0
+        iovs = (IoVec * count).from_buffer(self.iov_buf)
+        base = _address(self.data)
         control = _address(self.control)
         for k in range(count):
-            iovs[k * iovs_per].iov_base = base + k * slot + skip
-            iovs[k * iovs_per].iov_len = slot - skip
-            hdrs[k].msg_hdr.msg_iov = ctypes.addressof(iovs[k * iovs_per])
-            hdrs[k].msg_hdr.msg_iovlen = iovs_per
+            iovs[k].iov_base = base + k * slot + skip
+            iovs[k].iov_len = slot - skip
+            hdrs[k].msg_hdr.msg_iov = ctypes.addressof(iovs[k])
+            hdrs[k].msg_hdr.msg_iovlen = 1
             hdrs[k].msg_hdr.msg_control = control + k * CONTROL
             hdrs[k].msg_hdr.msg_controllen = CONTROL  # recvmmsg sets it to what it used: the same
         self.address = ctypes.addressof(hdrs)
@@ -249,22 +238,14 @@ class Relay:
         self.ep.register(self.ctl.fileno(), select.EPOLLIN)
         self.running = True
         skip = VNET_LEN if vnet else 0
-        self.segmenter = None  # up, with numpy: TSO on the TUN devices, super-packets cut here
-        self.merge_sum = _merge_sum
-        helpers = _vector_helpers() if vnet and vector else None
+        self.merge_sum = _merge_sum  # down, merging: with numpy, vector.MergeSums
         if direction == "up":
             self.ring = Ring(BATCH, slot + skip + 1, skip)
-            if helpers is not None:
-                self.tso_ring = Ring(TSO_MESSAGES, 0, iovs=2)
-                self.segmenter = helpers.Segmenter(self.tso_ring)
-                self.reads = [bytearray(TSO_READ) for _ in range(TSO_READS)]
-                self.read_views = [[memoryview(b)] for b in self.reads]
-                self.read_addrs = [_address(b) for b in self.reads]
         else:  # whatever the socket delivers fits: nothing is truncated
             self.ring = Ring(BATCH, MAX_DATAGRAM)
+            helpers = _vector_helpers() if vnet and vector else None
             if helpers is not None:
                 self.merge_sum = helpers.MergeSums(self.ring)
-        self.out = bytearray(VNET_LEN + MAX_MERGED + 16)  # down, offload: the merged packet
 
     # -- control --------------------------------------------------------------------------------
     def _control(self) -> None:
@@ -291,8 +272,6 @@ class Relay:
             tun, sock = fds
             peer = _Peer(cmd["peer"], tun, sock, False, int(cmd.get("mtu", 65535)))
             key = tun if self.direction == "up" else sock
-            if self.segmenter is not None:  # super-packets come whole, for the relay to cut
-                fcntl.ioctl(tun, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO6)
             self.peers[key] = peer
             self.ep.register(key, select.EPOLLIN)
         elif op == "prefixes":  # LMA: from now on, check sources out of this tunnel
@@ -319,7 +298,7 @@ class Relay:
     def run(self) -> None:
         ctl = self.ctl.fileno()
         if self.direction == "up":
-            handle = self._from_tun if self.segmenter is None else self._from_tun_tso
+            handle = self._from_tun
         else:
             handle = self._from_tunnel_merging if self.vnet else self._from_tunnel
         peers = self.peers
@@ -374,65 +353,6 @@ class Relay:
             self.st[self.base + FILT] += filtered
         if k:
             self._send(peer.sock, ring.address, k, size)
-
-    def _from_tun_tso(self, peer: _Peer) -> None:
-        """As ``_from_tun``, with TSO on the TUN device: up to TSO_READS packets, each read whole
-        into a buffer of its own; a super-packet's segments are cut into the send ring
-        (``vector.Segmenter``), which goes out with one sendmmsg per TSO_MESSAGES segments."""
-        ring, segmenter, st, base = self.tso_ring, self.segmenter, self.st, self.base
-        readv, reads, views, addrs = os.readv, self.reads, self.read_views, self.read_addrs
-        tun, sock, at = peer.tun, peer.sock, VNET_LEN
-        j = k = size = filtered = 0
-        try:
-            while j < TSO_READS:
-                data = reads[j]
-                n = readv(tun, views[j]) - at
-                first = data[at + 8]
-                if (first == 0xFE or first == 0 or data[at + 24] == 0xFF or n < 40) and (
-                    n < 40 or _local_only(data, at)
-                ):
-                    filtered += 1
-                    continue
-                flags, gso, _hl, mss, csum_start, csum_off = VNET.unpack_from(data)
-                if not gso:
-                    if flags & F_NEEDS_CSUM:
-                        _complete_checksum(data, at, n, csum_start, csum_off)
-                    if k == TSO_MESSAGES:
-                        self._send(sock, ring.address, k, size)
-                        k = size = 0
-                    segmenter.single(k, addrs[j] + at, n, data[at + 1] >> 4 & 3)
-                    k, size, j = k + 1, size + n, j + 1
-                    continue
-                hl = 40 + ((data[at + 52] >> 4) << 2)
-                if gso & 0x7F != GSO_TCPV6 or csum_start != 40 or data[at + 6] != 6 or not mss or n <= hl:
-                    self._tso_off(tun)
-                    continue
-                st[base + TSO] += 1
-                count, done = -(-(n - hl) // mss), 0
-                while done < count:  # as many as the ring has room for, the rest after a send
-                    if k == TSO_MESSAGES:
-                        self._send(sock, ring.address, k, size)
-                        k = size = 0
-                    m = min(count - done, TSO_MESSAGES - k)
-                    size += segmenter.cut(k, data, addrs[j], at, n, hl, mss, done, m)
-                    k, done = k + m, done + m
-                j += 1
-        except BlockingIOError:
-            pass
-        except OSError:
-            st[base + TUNR] += 1
-        if filtered:
-            st[base + FILT] += filtered
-        if k:
-            self._send(sock, ring.address, k, size)
-
-    def _tso_off(self, tun: int) -> None:
-        """A super-packet the relay cannot cut (IPv6 extension headers before TCP, ...) is
-        dropped, and TSO goes off on its device: the kernel cuts the sender's retransmission,
-        and everything after it, so the flow goes on."""
-        self.st[self.base + TSO_OFF] += 1
-        with contextlib.suppress(OSError):
-            fcntl.ioctl(tun, TUNSETOFFLOAD, 0)
 
     def _send(self, sock: int, address: int, count: int, size: int) -> None:
         st, base = self.st, self.base

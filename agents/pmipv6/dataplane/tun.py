@@ -13,7 +13,6 @@ import struct
 TUNSETIFF = 0x400454CA
 TUNSETOFFLOAD = 0x400454D0
 TUNSETVNETHDRSZ = 0x400454D8
-TUN_F_CSUM, TUN_F_TSO6 = 0x01, 0x04  # TUNSETOFFLOAD: what the reader takes (partial checksums, TSO)
 IFF_TUN = 0x0001
 IFF_MULTI_QUEUE = 0x0100
 IFF_NO_PI = 0x1000
@@ -28,8 +27,7 @@ def open_tun(name: str, *, vnet: bool = False, multi_queue: bool = False, nonblo
 
     ``vnet``: every packet read or written carries a virtio-net header, so whole TCP super-packets
     (GSO) can be written.  The device offers no offloads of its own (TUNSETOFFLOAD 0): packets read
-    from it are complete, segmented and checksummed by the kernel, until a reader that can cut
-    super-packets itself turns TSO on (the ``up`` relay, with numpy).
+    from it are always complete, segmented and checksummed by the kernel.
     """
     if not name or len(name.encode()) >= IFNAMSIZ:
         raise ValueError(f"bad interface name {name!r}")

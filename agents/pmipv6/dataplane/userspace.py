@@ -57,14 +57,7 @@ class _Relay:
         try:
             argv = [sys.executable, "-I", str(RELAY), "--direction", direction]
             argv += ["--ctl", str(child.fileno()), "--stats", str(stats_fd), "--row", str(row)]
-            argv += [
-                "--slot",
-                str(SLOT),
-                "--vnet",
-                "1" if offload else "0",
-                "--vector",
-                "1" if vector else "0",
-            ]
+            argv += ["--slot", str(SLOT), "--vnet", str(int(offload)), "--vector", str(int(vector))]
             self.proc = subprocess.Popen(
                 argv, pass_fds=(child.fileno(), stats_fd), stdin=subprocess.DEVNULL, close_fds=True
             )
@@ -113,7 +106,7 @@ class UserspaceDataPlane(TunnelDataPlane):
         if offload is None:
             offload = os.environ.get("PMIPV6_TUN_OFFLOAD", "1") != "0"
         self.offload = offload  # TUN with virtio-net header: merged TCP segments written as one
-        # numpy in the relays (vector.py): TSO on the TUN devices, merges checked in C
+        # numpy in the down relay (vector.py): a merge's checksums checked in a few vector sums
         self.vector = offload and os.environ.get("PMIPV6_TUN_VECTOR", "1") != "0" and _have_numpy()
         self._relays: dict[str, _Relay] = {}
         self._stats_fd = -1
@@ -135,7 +128,7 @@ class UserspaceDataPlane(TunnelDataPlane):
             "userspace tunnel relays started (pids %s, offload %s, numpy %s)",
             ", ".join(str(r.proc.pid) for r in self._relays.values()),
             "on" if self.offload else "off",
-            "on: TSO, checksums in vectors" if self.vector else "off",
+            "on" if self.vector else "off",
         )
         self._watch_stop.clear()
         self._watch = threading.Thread(target=self._watchdog, name="pmipv6-relay-watch", daemon=True)
