@@ -40,8 +40,8 @@ CORES = {  # core link setting -> how the report names it
 }
 
 
-def _tunnel_once(topo: Topology, log: Path, seconds: int) -> tuple[float, dict]:
-    """Mbit/s through the userspace tunnel, and the relays' counters."""
+def _tunnel_once(topo: Topology, log: Path, seconds: int) -> tuple[float, dict, bool]:
+    """Mbit/s through the userspace tunnel, the relays' counters, and whether they had numpy."""
     mag, lma = bind_pair(topo)
     try:
         mbit = iperf(topo, log, seconds)
@@ -49,7 +49,7 @@ def _tunnel_once(topo: Topology, log: Path, seconds: int) -> tuple[float, dict]:
     finally:
         mag.stop()
         lma.stop()
-    return mbit, counters
+    return mbit, counters, lma.vector
 
 
 def _plain_once(topo: Topology, log: Path, seconds: int) -> float:
@@ -68,6 +68,7 @@ def measure(runs: int = 3, seconds: float = 3.0) -> dict:
     seconds = max(1, min(round(seconds), MAX_SECONDS))  # iperf3 takes whole seconds
     pairs: dict[str, list] = {core: [] for core in CORES}
     counters: dict[str, dict] = {}
+    vector = set()
     topo = Topology()
     try:
         with tempfile.TemporaryDirectory(prefix="pmipv6-bench-tunnel-") as tmp:
@@ -75,7 +76,8 @@ def measure(runs: int = 3, seconds: float = 3.0) -> dict:
             for _ in range(runs):
                 for core in CORES:
                     topo.core_like_nic(core == "nic")
-                    tunnel, counters[core] = _tunnel_once(topo, log, seconds)
+                    tunnel, counters[core], numpy = _tunnel_once(topo, log, seconds)
+                    vector.add(numpy)
                     pairs[core].append({"tunnel_mbit": tunnel, "plain_mbit": _plain_once(topo, log, seconds)})
     finally:
         topo.close()
@@ -95,6 +97,7 @@ def measure(runs: int = 3, seconds: float = 3.0) -> dict:
         "seconds": seconds,
         "target": TARGET,
         "offload": os.environ.get("PMIPV6_TUN_OFFLOAD", "1") != "0",
+        "numpy": vector == {True},
         "coalesce_us": CORE_COALESCE_NS // 1000,
         "machine": f"{platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} cores, kernel {platform.release()}",
@@ -112,6 +115,7 @@ def block(result: dict, command: str) -> str:
     veth, nic = cores["veth"], cores["nic"]
     verdict = "met" if nic["ratio"] >= target else "not met"
     offload = "on" if result["offload"] else "off"
+    numpy = "on" if result.get("numpy") else "off"
 
     def runs(core: dict) -> str:
         return ", ".join(f"{_rate(p['tunnel_mbit'])} / {_rate(p['plain_mbit'])}" for p in core["runs"])
@@ -120,7 +124,7 @@ def block(result: dict, command: str) -> str:
         BEGIN,
         f"| Userspace tunnel (iperf3 TCP, one stream, MN → CN) | {CORES['veth']} | {CORES['nic']} | Target |",
         "|---|---|---|---|",
-        f"| Through the userspace tunnel (TUN + raw protocol-41 relays, offload {offload}) "
+        f"| Through the userspace tunnel (TUN + raw protocol-41 relays, offload {offload}, numpy {numpy}) "
         f"| {_rate(veth['tunnel_median_mbit'])} | **{_rate(nic['tunnel_median_mbit'])}** | — |",
         f"| Plain kernel forwarding, same namespaces | {_rate(veth['plain_median_mbit'])} "
         f"| **{_rate(nic['plain_median_mbit'])}** | — |",
