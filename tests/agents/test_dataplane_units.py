@@ -616,3 +616,21 @@ def test_relay_runs_standalone_with_the_shared_structures():
         [sys.executable, "-I", r.__file__], capture_output=True, text=True, timeout=30, check=False
     )
     assert (proc.returncode, proc.stderr.strip()) == (2, r.USAGE)
+
+
+def test_relay_without_numpy_after_all_checks_merges_in_python(monkeypatch, capsys):
+    """The agent found numpy but the relay cannot import it (a broken installation): the relay
+    says so on stderr (the agent's) and checks merges the Python way."""
+    import pmipv6.dataplane
+
+    monkeypatch.delattr(pmipv6.dataplane, "vector")
+    monkeypatch.setitem(sys.modules, "pmipv6.dataplane.vector", None)  # so the import fails
+    ctl, other = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    fd = os.memfd_create("test-stats", 0)
+    os.ftruncate(fd, r.SLOTS * 8)
+    try:
+        relay = r.Relay("down", ctl.detach(), fd, 0, 2048, True, True)
+        assert relay.merge_sum is r._merge_sum
+        assert "numpy not usable" in capsys.readouterr().err
+    finally:
+        other.close()

@@ -558,14 +558,16 @@ class Relay:
 
 
 def _vector_helpers():
-    """``vector.py`` (numpy): asked for by the agent, which found numpy; None if it is gone."""
+    """``vector.py`` (numpy): asked for by the agent, which found numpy; None (and a word on
+    stderr, which is the agent's) if it cannot be imported after all."""
     try:
         if __package__:
             from . import vector
         else:  # vector imports this module by its package name: the same one, not a second copy
             sys.modules.setdefault("pmipv6.dataplane.relay", sys.modules[__name__])
             from pmipv6.dataplane import vector
-    except ImportError:
+    except ImportError as exc:
+        print(f"pmipv6 relay: numpy not usable ({exc}): merges checked without it", file=sys.stderr)
         return None
     return vector
 
